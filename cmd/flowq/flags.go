@@ -1,0 +1,101 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/flowq/flowq/internal/s3store"
+)
+
+// s3Flags are the flags of every command that reads or writes S3.
+type s3Flags struct {
+	region        string
+	profile       string
+	endpointURL   string
+	noSignRequest bool
+}
+
+func (f *s3Flags) add(fs *pflag.FlagSet) {
+	fs.StringVar(&f.region, "region", "", "AWS region of the bucket (default: from the AWS configuration, else us-east-1)")
+	fs.StringVar(&f.profile, "profile", "", "AWS shared-configuration profile to take credentials from")
+	fs.StringVar(&f.endpointURL, "endpoint-url", "", "URL of an S3-compatible endpoint, such as http://127.0.0.1:9000; turns on path-style addressing")
+	fs.BoolVar(&f.noSignRequest, "no-sign-request", false, "send unsigned requests, for public buckets")
+}
+
+func (f *s3Flags) config() s3store.Config {
+	return s3store.Config{Region: f.region, Profile: f.profile, EndpointURL: f.endpointURL, NoSignRequest: f.noSignRequest}
+}
+
+// defaultDataDir returns $FLOWQ_DATA, else ./flowq-data.
+func defaultDataDir() string {
+	if d := os.Getenv("FLOWQ_DATA"); d != "" {
+		return d
+	}
+	return "flowq-data"
+}
+
+// parseTimeBound reads a --since or --until value: an RFC 3339 time, a date
+// (midnight UTC), or a duration before now such as 90m, 24h, 7d or 2w.
+func parseTimeBound(flag, s string, now time.Time) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, nil
+	}
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02 15:04", "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	if d, ok := parseAgo(s); ok {
+		return now.Add(-d).UTC(), nil
+	}
+	return time.Time{}, usageError(fmt.Errorf("invalid --%s %q: give a date (2026-11-01), an RFC 3339 time (2026-11-01T08:00:00Z) or a duration before now (90m, 24h, 7d, 2w)", flag, s))
+}
+
+// parseAgo reads Go durations plus the units d (days) and w (weeks).
+func parseAgo(s string) (time.Duration, bool) {
+	if d, err := time.ParseDuration(s); err == nil && d > 0 {
+		return d, true
+	}
+	if len(s) < 2 {
+		return 0, false
+	}
+	n, err := strconv.Atoi(s[:len(s)-1])
+	if err != nil || n <= 0 {
+		return 0, false
+	}
+	switch s[len(s)-1] {
+	case 'd':
+		return time.Duration(n) * 24 * time.Hour, true
+	case 'w':
+		return time.Duration(n) * 7 * 24 * time.Hour, true
+	}
+	return 0, false
+}
+
+// parseSize reads a byte size such as 512MiB, 2GB or 1048576.
+func parseSize(flag, s string) (int64, error) {
+	t := strings.TrimSpace(strings.ToUpper(s))
+	units := []struct {
+		suffix string
+		mult   int64
+	}{{"KIB", 1 << 10}, {"MIB", 1 << 20}, {"GIB", 1 << 30}, {"TIB", 1 << 40},
+		{"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12}, {"K", 1 << 10}, {"M", 1 << 20}, {"G", 1 << 30}, {"B", 1}}
+	mult := int64(1)
+	for _, u := range units {
+		if strings.HasSuffix(t, u.suffix) {
+			t, mult = strings.TrimSpace(strings.TrimSuffix(t, u.suffix)), u.mult
+			break
+		}
+	}
+	f, err := strconv.ParseFloat(t, 64)
+	if err != nil || f < 0 {
+		return 0, usageError(fmt.Errorf("invalid --%s %q: give a size such as 512MiB, 2GB or 1048576", flag, s))
+	}
+	return int64(f * float64(mult)), nil
+}

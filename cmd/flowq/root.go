@@ -1,0 +1,91 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// globalOptions are the flags every command takes.
+type globalOptions struct {
+	logLevel  string
+	logFormat string
+	stdout    io.Writer
+	stderr    io.Writer
+	// stderrFile is stderr when it is a file, for terminal detection.
+	stderrFile *os.File
+	logger     *slog.Logger
+}
+
+const rootLong = `flowq converts VPC flow-log archives from S3 or a local folder into a
+Hive-partitioned Parquet dataset, and investigates that dataset on one machine.
+
+Start with "flowq demo": it writes a sample archive in AWS's layout, converts it
+and shows what to run next. No AWS account is needed.
+
+Exit statuses (every command):
+  0    success
+  1    the command failed
+  2    invalid flag, argument or setting
+  3    convert: some objects failed or some lines were rejected
+  130  interrupted`
+
+func newRootCmd(stdout, stderr *os.File) *cobra.Command {
+	g := &globalOptions{stdout: stdout, stderr: stderr, stderrFile: stderr}
+	root := &cobra.Command{
+		Use:           "flowq",
+		Short:         "Convert, query and investigate VPC flow logs",
+		Long:          rootLong,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			logger, err := newLogger(g.stderr, g.logLevel, g.logFormat)
+			if err != nil {
+				return usageError(err)
+			}
+			g.logger = logger
+			return nil
+		},
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		return usageError(fmt.Errorf("%w; see %q", err, cmd.CommandPath()+" --help"))
+	})
+	pf := root.PersistentFlags()
+	pf.StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	pf.StringVar(&g.logFormat, "log-format", "text", "log format on stderr: text or json")
+
+	root.AddCommand(newConvertCmd(g), newDemoCmd(g))
+	return root
+}
+
+// newLogger builds the logger that writes to stderr.
+func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("invalid --log-level %q: use debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch strings.ToLower(format) {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("invalid --log-format %q: use text or json", format)
+}
+
+// isFlagError reports whether err came from parsing flags or arguments.
+func isFlagError(err error) bool {
+	msg := err.Error()
+	return strings.HasPrefix(msg, "unknown command") || strings.HasPrefix(msg, "accepts ") ||
+		strings.HasPrefix(msg, "requires ") || errors.Is(err, errUsage)
+}
+
+var errUsage = errors.New("usage")

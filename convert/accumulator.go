@@ -1,0 +1,181 @@
+package convert
+
+import (
+	"fmt"
+	"sort"
+	"sync"
+)
+
+// rowGroupRows is the number of rows after which a partition's buffered rows
+// are written as one row group. Row groups of this size let readers skip
+// most of a file by its start and end statistics.
+const rowGroupRows = 1 << 18
+
+// maxFileRows closes a data file and starts another once it holds this many rows.
+const maxFileRows = 1 << 23
+
+// outFile is a data file written in the current commit.
+type outFile struct {
+	pf    partFile
+	table string
+	// final is the file's path relative to the dataset root once committed.
+	final string
+	key   partKey
+	rows  int64
+}
+
+// accPart buffers the rows of one partKey from many objects, so that many
+// small objects end up in few files.
+type accPart struct {
+	mu      sync.Mutex // guards everything below
+	key     partKey
+	schema  fileSchema
+	batches []*batch
+	rows    int
+	mem     int
+	file    *outFile
+}
+
+// accumulator merges the rows of converted objects into per-partition files.
+// Memory stays under limit: when it is exceeded the largest partitions are
+// written out as row groups.
+type accumulator struct {
+	newFile func(k partKey, s fileSchema) (*outFile, error)
+
+	mu    sync.Mutex // guards parts, mem, files
+	parts map[partKey]*accPart
+	mem   int
+	limit int
+	files []*outFile
+}
+
+func newAccumulator(limit int, newFile func(partKey, fileSchema) (*outFile, error)) *accumulator {
+	return &accumulator{parts: map[partKey]*accPart{}, limit: limit, newFile: newFile}
+}
+
+// add takes the batches of one converted object. It returns the partitions
+// the object's rows went to.
+func (a *accumulator) add(parts map[partKey]*batch) error {
+	var full []*accPart
+	a.mu.Lock()
+	for k, b := range parts {
+		if b.rows == 0 {
+			continue
+		}
+		p := a.parts[k]
+		if p == nil {
+			p = &accPart{key: k, schema: b.schema}
+			a.parts[k] = p
+		}
+		size := b.memSize()
+		p.mu.Lock()
+		p.batches = append(p.batches, b)
+		p.rows += b.rows
+		p.mem += size
+		if p.rows >= rowGroupRows {
+			full = append(full, p)
+		}
+		p.mu.Unlock()
+		a.mem += size
+	}
+	var victims []*accPart
+	if a.mem > a.limit {
+		victims = a.largestLocked(a.mem - a.limit/2)
+	}
+	a.mu.Unlock()
+
+	for _, p := range append(full, victims...) {
+		if err := a.flush(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// largestLocked picks the largest partitions until they hold need bytes.
+func (a *accumulator) largestLocked(need int) []*accPart {
+	all := make([]*accPart, 0, len(a.parts))
+	for _, p := range a.parts {
+		all = append(all, p)
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].mem > all[j].mem })
+	var out []*accPart
+	for _, p := range all {
+		if need <= 0 {
+			break
+		}
+		out = append(out, p)
+		need -= p.mem
+	}
+	return out
+}
+
+// flush writes a partition's buffered rows as one row group, sorted by start.
+func (a *accumulator) flush(p *accPart) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.rows == 0 {
+		return nil
+	}
+	merged := p.batches[0]
+	for _, b := range p.batches[1:] {
+		merged.appendBatch(b)
+	}
+	if p.file == nil || p.file.rows >= maxFileRows {
+		f, err := a.newFile(p.key, p.schema)
+		if err != nil {
+			return err
+		}
+		a.mu.Lock()
+		a.files = append(a.files, f)
+		a.mu.Unlock()
+		p.file = f
+	}
+	if err := p.file.pf.write(merged, merged.sortOrder()); err != nil {
+		return fmt.Errorf("cannot write %s: %w", p.file.final, err)
+	}
+	p.file.rows += int64(merged.rows)
+
+	a.mu.Lock()
+	a.mem -= p.mem
+	a.mu.Unlock()
+	p.batches, p.rows, p.mem = p.batches[:0], 0, 0
+	return nil
+}
+
+// finish writes every buffered row and closes every file. It returns the
+// files written since the accumulator was made and forgets them.
+func (a *accumulator) finish() ([]*outFile, error) {
+	a.mu.Lock()
+	parts := make([]*accPart, 0, len(a.parts))
+	for _, p := range a.parts {
+		parts = append(parts, p)
+	}
+	a.mu.Unlock()
+	for _, p := range parts {
+		if err := a.flush(p); err != nil {
+			return nil, err
+		}
+	}
+	a.mu.Lock()
+	files := a.files
+	a.files, a.parts, a.mem = nil, map[partKey]*accPart{}, 0
+	a.mu.Unlock()
+	for _, f := range files {
+		if err := f.pf.close(); err != nil {
+			return files, fmt.Errorf("cannot finish %s: %w", f.final, err)
+		}
+	}
+	return files, nil
+}
+
+// abort removes every file written since the accumulator was made.
+func (a *accumulator) abort() {
+	a.mu.Lock()
+	files := a.files
+	a.files, a.parts, a.mem = nil, map[partKey]*accPart{}, 0
+	a.mu.Unlock()
+	for _, f := range files {
+		f.pf.abort()
+	}
+}

@@ -1,0 +1,222 @@
+package convert
+
+import (
+	"slices"
+
+	"github.com/flowq/flowq/internal/dataset"
+)
+
+// column holds one column of a batch. Integer kinds share ints; strings are
+// stored back to back in data with end offsets in ends.
+type column struct {
+	kind  dataset.Kind
+	valid []bool
+	ints  []int64
+	data  []byte
+	ends  []uint32
+}
+
+func (c *column) appendNull() {
+	c.valid = append(c.valid, false)
+	if c.kind == dataset.String {
+		c.ends = append(c.ends, uint32(len(c.data)))
+	} else {
+		c.ints = append(c.ints, 0)
+	}
+}
+
+func (c *column) appendInt(v int64) {
+	c.valid = append(c.valid, true)
+	c.ints = append(c.ints, v)
+}
+
+func (c *column) appendString(b []byte) {
+	c.valid = append(c.valid, true)
+	c.data = append(c.data, b...)
+	c.ends = append(c.ends, uint32(len(c.data)))
+}
+
+// str returns row i of a string column; the bytes alias the column.
+func (c *column) str(i int) []byte {
+	var start uint32
+	if i > 0 {
+		start = c.ends[i-1]
+	}
+	return c.data[start:c.ends[i]]
+}
+
+func (c *column) reset() {
+	c.valid, c.ints, c.data, c.ends = c.valid[:0], c.ints[:0], c.data[:0], c.ends[:0]
+}
+
+// memSize estimates the bytes the column holds.
+func (c *column) memSize() int {
+	return len(c.valid) + 8*len(c.ints) + len(c.data) + 4*len(c.ends)
+}
+
+// fileSchema is the column set of one output file: a table's fixed columns,
+// then string columns for header fields flowq does not know, sorted by name.
+type fileSchema struct {
+	table *dataset.Table
+	extra []string
+	// id tells schemas apart: the table name, then the extra columns.
+	id string
+}
+
+func newFileSchema(table *dataset.Table, extra []string) fileSchema {
+	id := table.Name
+	for _, e := range extra {
+		id += "," + e
+	}
+	return fileSchema{table: table, extra: extra, id: id}
+}
+
+func (s fileSchema) numColumns() int { return len(s.table.Columns) + len(s.extra) }
+
+func (s fileSchema) kind(i int) dataset.Kind {
+	if i < len(s.table.Columns) {
+		return s.table.Columns[i].Kind
+	}
+	return dataset.String
+}
+
+func (s fileSchema) name(i int) string {
+	if i < len(s.table.Columns) {
+		return s.table.Columns[i].Name
+	}
+	return s.extra[i-len(s.table.Columns)]
+}
+
+// provenance is what flowq records about the object a row came from.
+type provenance struct {
+	key       string
+	flowLogID string
+	// fileTime is the creation time in the object's name in Unix seconds,
+	// or -1 when the name carries none.
+	fileTime int64
+}
+
+// provRun says that the next rows rows of a batch come from one object.
+// Provenance is stored as runs because it repeats for every row of an object.
+type provRun struct {
+	prov *provenance
+	rows int
+}
+
+// batch is a set of rows of one file schema, stored by column. The
+// provenance columns of the table stay empty in cols; runs holds them.
+type batch struct {
+	schema fileSchema
+	cols   []column
+	runs   []provRun
+	rows   int
+}
+
+// isProvenance reports whether column i is one of the provenance columns
+// that the batch stores in runs.
+func (b *batch) isProvenance(i int) bool {
+	return i < len(b.schema.table.Columns) && b.schema.table.Columns[i].Field == ""
+}
+
+// rowProvenance returns, for each row, the provenance of the object it came from.
+func (b *batch) rowProvenance() []*provenance {
+	out := make([]*provenance, 0, b.rows)
+	for _, r := range b.runs {
+		for j := 0; j < r.rows; j++ {
+			out = append(out, r.prov)
+		}
+	}
+	return out
+}
+
+// addRow records that one more row, already appended to cols, came from p.
+func (b *batch) addRow(p *provenance) {
+	b.rows++
+	if n := len(b.runs); n > 0 && b.runs[n-1].prov == p {
+		b.runs[n-1].rows++
+		return
+	}
+	b.runs = append(b.runs, provRun{prov: p, rows: 1})
+}
+
+func newBatch(s fileSchema) *batch {
+	b := &batch{schema: s, cols: make([]column, s.numColumns())}
+	for i := range b.cols {
+		b.cols[i].kind = s.kind(i)
+	}
+	return b
+}
+
+func (b *batch) memSize() int {
+	n := 16 * len(b.runs)
+	for i := range b.cols {
+		n += b.cols[i].memSize()
+	}
+	return n
+}
+
+func (b *batch) reset() {
+	for i := range b.cols {
+		b.cols[i].reset()
+	}
+	b.rows = 0
+	b.runs = b.runs[:0]
+}
+
+// appendBatch appends all rows of o, which has the same schema, to b.
+func (b *batch) appendBatch(o *batch) {
+	for i := range b.cols {
+		if b.isProvenance(i) {
+			continue
+		}
+		dst, src := &b.cols[i], &o.cols[i]
+		dst.valid = append(dst.valid, src.valid...)
+		if dst.kind != dataset.String {
+			dst.ints = append(dst.ints, src.ints...)
+			continue
+		}
+		base := uint32(len(dst.data))
+		dst.data = append(dst.data, src.data...)
+		for _, e := range src.ends {
+			dst.ends = append(dst.ends, base+e)
+		}
+	}
+	b.rows += o.rows
+	b.runs = append(b.runs, o.runs...)
+}
+
+// sortOrder returns the row order that sorts the batch by the start column,
+// NULL starts last, keeping the input order among equal starts.
+func (b *batch) sortOrder() []int32 {
+	order := make([]int32, b.rows)
+	for i := range order {
+		order[i] = int32(i)
+	}
+	si := b.schema.table.ColumnIndex("start")
+	if si < 0 {
+		return order
+	}
+	start := &b.cols[si]
+	key := func(i int32) int64 {
+		if !start.valid[i] {
+			return 1<<63 - 1
+		}
+		return start.ints[i]
+	}
+	// Fast path: most files arrive already in time order.
+	if slices.IsSortedFunc(order, func(x, y int32) int { return cmpInt64(key(x), key(y)) }) {
+		return order
+	}
+	slices.SortStableFunc(order, func(x, y int32) int { return cmpInt64(key(x), key(y)) })
+	return order
+}
+
+func cmpInt64(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
