@@ -24,6 +24,10 @@ import (
 // What was committed before stays; the next run goes on from there.
 var ErrInterrupted = errors.New("conversion interrupted")
 
+// testHookBeforeManifest runs between moving a commit's files into place
+// and writing its manifest line; crash tests kill the process there.
+var testHookBeforeManifest func()
+
 // pending is an object to convert with what its key says.
 type pending struct {
 	obj  Object
@@ -347,6 +351,9 @@ func (r *runner) commitRound(results []*objectResult) error {
 		if err := syncDir(d); err != nil {
 			return &writeError{err}
 		}
+	}
+	if testHookBeforeManifest != nil {
+		testHookBeforeManifest()
 	}
 	if len(commit.Objects) > 0 {
 		if err := r.man.append(commit); err != nil {

@@ -1,0 +1,125 @@
+package convert
+
+import (
+	"context"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/flowq/flowq/internal/sample"
+)
+
+// TestCrashHelperProcess is the child process that TestKilledConversionLosesNothing kills.
+func TestCrashHelperProcess(t *testing.T) {
+	src, out := os.Getenv("FLOWQ_CRASH_SRC"), os.Getenv("FLOWQ_CRASH_OUT")
+	if src == "" || out == "" {
+		t.Skip("runs only as the child of TestKilledConversionLosesNothing")
+	}
+	switch os.Getenv("FLOWQ_CRASH_MODE") {
+	case "die-before-manifest":
+		testHookBeforeManifest = func() { _ = syscall.Kill(os.Getpid(), syscall.SIGKILL) }
+	case "slow-before-manifest":
+		// Widen the window between the renames and the manifest line.
+		testHookBeforeManifest = func() { time.Sleep(20 * time.Millisecond) }
+	}
+	s, err := NewLocalSource(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Small commits, so that kills land between and within many commits.
+	if _, err := Run(context.Background(), s, Config{Out: out, Workers: 2, CommitBytes: 128 << 10}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestKilledConversionLosesNothing kills conversions with SIGKILL at random
+// moments, then lets one finish, and checks that the dataset holds every
+// record exactly once.
+func TestKilledConversionLosesNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills several child processes")
+	}
+	archive := t.TempDir()
+	opt := sample.DemoOptions()
+	opt.Days = 2
+	opt.RecordsPerDay = 6000
+	truth, err := sample.GenerateToDir(context.Background(), archive, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	rng := rand.New(rand.NewPCG(1, 2))
+	kills := 0
+	for attempt := 0; attempt < 8; attempt++ {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashHelperProcess$")
+		mode := "slow-before-manifest"
+		if attempt == 0 {
+			mode = "die-before-manifest"
+		}
+		cmd.Env = append(os.Environ(), "FLOWQ_CRASH_SRC="+archive, "FLOWQ_CRASH_OUT="+out, "FLOWQ_CRASH_MODE="+mode)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case err := <-done:
+			if attempt == 0 {
+				if err == nil {
+					t.Fatal("the child that kills itself before its first manifest line finished")
+				}
+				kills++
+				continue
+			}
+			if err != nil {
+				t.Fatalf("child failed without being killed: %v", err)
+			}
+		case <-time.After(time.Duration(50+rng.IntN(600)) * time.Millisecond):
+			_ = cmd.Process.Kill()
+			<-done
+			kills++
+		}
+	}
+	if kills == 0 {
+		t.Fatal("every child finished before it could be killed; the test checked nothing")
+	}
+
+	sum := convertInto(t, out, archive)
+	if sum.ObjectsFailed != 0 {
+		t.Fatalf("failures after recovery: %+v", sum.Failures)
+	}
+	checkAgainstTruth(t, openDuck(t, out), truth)
+
+	leftovers, _ := filepath.Glob(filepath.Join(out, "flows", "*", "*", "*", "*", "*.tmp"))
+	if len(leftovers) != 0 {
+		t.Errorf("temporary files left after a complete run: %v", leftovers)
+	}
+	t.Logf("%d kills; the last run converted %d objects", kills, sum.ObjectsConverted)
+}
+
+// TestManySmallObjectsFewFiles checks that the objects of one partition,
+// one per five minutes as AWS writes them, end up in one file per partition.
+func TestManySmallObjectsFewFiles(t *testing.T) {
+	archive := t.TempDir()
+	opt := sample.DemoOptions()
+	opt.Days = 1
+	opt.RecordsPerDay = 4000
+	if _, err := sample.GenerateToDir(context.Background(), archive, opt); err != nil {
+		t.Fatal(err)
+	}
+	out, sum := convertPaths(t, archive)
+	dirs, _ := filepath.Glob(filepath.Join(out, "flows", "*", "*", "*", "*"))
+	if len(dirs) == 0 || sum.ObjectsConverted < int64(2*len(dirs)) {
+		t.Fatalf("%d objects over %d partitions; the test needs several objects per partition", sum.ObjectsConverted, len(dirs))
+	}
+	for _, d := range dirs {
+		files, _ := filepath.Glob(filepath.Join(d, "*.parquet"))
+		if len(files) != 1 {
+			t.Errorf("%s has %d files, want 1", d, len(files))
+		}
+	}
+}
