@@ -431,4 +431,3 @@ func TestHiveParquetKeysPartitionByRecordTime(t *testing.T) {
 		t.Errorf("rows found by date and hour filters = %d, want %d", byPartition, total)
 	}
 }
-

@@ -39,6 +39,9 @@ type manifestCommit struct {
 	Files []string `json:"files"`
 	// Rejects are the rejects files the commit added.
 	Rejects []string `json:"rejects,omitempty"`
+	// Replaced maps data files that the commit rewrote to their new files,
+	// or to "" when no row was left. The old files no longer count.
+	Replaced map[string]string `json:"replaced,omitempty"`
 }
 
 // manifest is the state that all commits so far add up to.
@@ -88,6 +91,23 @@ func loadManifest(root string) (*manifest, error) {
 }
 
 func (m *manifest) apply(c *manifestCommit) {
+	if len(c.Replaced) > 0 {
+		for old := range c.Replaced {
+			delete(m.files, old)
+		}
+		for key, o := range m.objects {
+			var files []string
+			for _, f := range o.Files {
+				if nf, ok := c.Replaced[f]; !ok {
+					files = append(files, f)
+				} else if nf != "" {
+					files = append(files, nf)
+				}
+			}
+			o.Files = files
+			m.objects[key] = o
+		}
+	}
 	for _, o := range c.Objects {
 		m.objects[o.Key] = o
 	}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -32,6 +33,8 @@ var testHookBeforeManifest func()
 type pending struct {
 	obj  Object
 	info KeyInfo
+	// changed marks an object converted before whose content has changed.
+	changed bool
 }
 
 // objectResult is the outcome of converting one object.
@@ -60,6 +63,10 @@ type runner struct {
 	commit string
 	seq    int64
 	seqMu  sync.Mutex
+	// rewritten are the files of this round that replace files holding
+	// rows of changed objects; replaced maps each old file to its new one.
+	rewritten []*outFile
+	replaced  map[string]string
 
 	unknownMu sync.Mutex
 }
@@ -129,11 +136,11 @@ func (r *runner) plan(ctx context.Context) ([]pending, error) {
 				r.sum.ObjectsUnchanged++
 				return nil
 			}
-			// NOTE: the rows of the earlier version stay in the dataset, so
-			// converting the object again would count them twice.
 			r.sum.ObjectsChanged++
-			r.log.Warn("object changed since it was converted; it is not converted again",
+			r.log.Info("object changed since it was converted; converting it again",
 				"key", o.Key, "was", prev.Version, "now", o.Version())
+			todo = append(todo, pending{obj: o, info: info, changed: true})
+			bytes += o.Size
 			return nil
 		}
 		todo = append(todo, pending{obj: o, info: info})
@@ -213,6 +220,26 @@ func (r *runner) round(ctx context.Context, objs []pending) error {
 	spillAt := max(int(r.cfg.MemoryBudget)/2/workers, 4<<20)
 	r.acc = newAccumulator(accLimit, r.createFile)
 
+	// Rows of the earlier versions of changed objects are dropped by
+	// rewriting the files that hold them.
+	drop := map[string]bool{}
+	var affected []string
+	for _, p := range objs {
+		if p.changed {
+			drop[p.obj.Key] = true
+			affected = append(affected, r.man.objects[p.obj.Key].Files...)
+		}
+	}
+	r.rewritten, r.replaced = nil, nil
+	if len(drop) > 0 {
+		slices.Sort(affected)
+		var err error
+		r.rewritten, r.replaced, err = r.rewriteWithout(drop, slices.Compact(affected))
+		if err != nil {
+			return err
+		}
+	}
+
 	results := make([]*objectResult, len(objs))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(workers)
@@ -257,23 +284,36 @@ func (e *writeError) Unwrap() error { return e.err }
 
 // createFile starts a data file for a partKey in the current commit.
 func (r *runner) createFile(k partKey, s fileSchema) (*outFile, error) {
+	f, err := r.createFileIn(k.partition().Dir(s.table.Name), s)
+	if err != nil {
+		return nil, err
+	}
+	f.key = k
+	return f, nil
+}
+
+// createFileIn starts a data file of the current commit in a partition
+// folder given relative to the dataset root.
+func (r *runner) createFileIn(dir string, s fileSchema) (*outFile, error) {
 	r.seqMu.Lock()
 	r.seq++
 	seq := r.seq
 	r.seqMu.Unlock()
-	rel := filepath.ToSlash(filepath.Join(k.partition().Dir(s.table.Name),
-		fmt.Sprintf("%s-%d%s", r.commit, seq, dataset.DataFileExt)))
+	rel := path.Join(dir, fmt.Sprintf("%s-%d%s", r.commit, seq, dataset.DataFileExt))
 	tmp := filepath.Join(r.root, filepath.FromSlash(rel)) + dataset.TempSuffix
 	pf, err := createPartFile(tmp, s, writerOptions{ZstdLevel: r.cfg.ZstdLevel})
 	if err != nil {
 		return nil, &writeError{fmt.Errorf("cannot create data file %s: %w", tmp, err)}
 	}
-	return &outFile{pf: pf, table: s.table.Name, final: rel, key: k}, nil
+	return &outFile{pf: pf, table: s.table.Name, final: rel}, nil
 }
 
 // discard removes everything a failed round wrote.
 func (r *runner) discard(results []*objectResult) {
 	r.acc.abort()
+	for _, f := range r.rewritten {
+		f.pf.abort()
+	}
 	for _, res := range results {
 		if res == nil {
 			continue
@@ -300,7 +340,8 @@ func (r *runner) commitRound(results []*objectResult) error {
 	for _, f := range files {
 		byKey[f.key] = append(byKey[f.key], f.final)
 	}
-	commit := &manifestCommit{Commit: r.commit, Time: time.Now().UTC(), Source: r.src.Name()}
+	commit := &manifestCommit{Commit: r.commit, Time: time.Now().UTC(), Source: r.src.Name(), Replaced: r.replaced}
+	files = append(files, r.rewritten...)
 	for _, f := range files {
 		commit.Files = append(commit.Files, f.final)
 	}
@@ -358,6 +399,13 @@ func (r *runner) commitRound(results []*objectResult) error {
 	if len(commit.Objects) > 0 {
 		if err := r.man.append(commit); err != nil {
 			return &writeError{err}
+		}
+	}
+	// The replaced files are no longer referenced; a crash before they are
+	// removed leaves them to the next run's recovery.
+	for old := range commit.Replaced {
+		if err := os.Remove(filepath.Join(r.root, filepath.FromSlash(old))); err != nil {
+			r.log.Warn("cannot remove a replaced data file; the next conversion removes it", "path", old, "err", err)
 		}
 	}
 	r.sum.FilesWritten += int64(len(commit.Files))
