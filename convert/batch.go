@@ -7,7 +7,10 @@ import (
 )
 
 // column holds one column of a batch. Integer kinds share ints; strings are
-// stored back to back in data with end offsets in ends.
+// stored back to back in data with end offsets in ends. While a batch is
+// being filled a column may be shorter than the batch: the rows it lacks
+// are NULL, so fields a header does not name cost nothing per row.
+// batch.complete pads every column before the batch is read.
 type column struct {
 	kind  dataset.Kind
 	valid []bool
@@ -22,6 +25,23 @@ func (c *column) appendNull() {
 		c.ends = append(c.ends, uint32(len(c.data)))
 	} else {
 		c.ints = append(c.ints, 0)
+	}
+}
+
+// padTo appends NULLs until the column has n rows.
+func (c *column) padTo(n int) {
+	missing := n - len(c.valid)
+	if missing <= 0 {
+		return
+	}
+	c.valid = append(c.valid, make([]bool, missing)...)
+	if c.kind == dataset.String {
+		end := uint32(len(c.data))
+		for i := 0; i < missing; i++ {
+			c.ends = append(c.ends, end)
+		}
+	} else {
+		c.ints = append(c.ints, make([]int64, missing)...)
 	}
 }
 
@@ -163,8 +183,19 @@ func (b *batch) reset() {
 	b.runs = b.runs[:0]
 }
 
+// complete pads every column to the batch's row count with NULLs.
+func (b *batch) complete() {
+	for i := range b.cols {
+		if !b.isProvenance(i) {
+			b.cols[i].padTo(b.rows)
+		}
+	}
+}
+
 // appendBatch appends all rows of o, which has the same schema, to b.
 func (b *batch) appendBatch(o *batch) {
+	b.complete()
+	o.complete()
 	for i := range b.cols {
 		if b.isProvenance(i) {
 			continue
@@ -188,6 +219,7 @@ func (b *batch) appendBatch(o *batch) {
 // sortOrder returns the row order that sorts the batch by the start column,
 // NULL starts last, keeping the input order among equal starts.
 func (b *batch) sortOrder() []int32 {
+	b.complete()
 	order := make([]int32, b.rows)
 	for i := range order {
 		order[i] = int32(i)

@@ -76,6 +76,7 @@ func (r *runner) convertObject(ctx context.Context, p pending, spillAt int) *obj
 		res.rejects = rej.rel
 	}
 	for k, b := range sink.parts {
+		b.complete()
 		if b.rows > 0 {
 			res.parts = append(res.parts, k)
 		}

@@ -188,6 +188,8 @@ type lineParser struct {
 
 	h      *headerMap
 	tokens [][]byte
+	// lastAccount and lastRegion are the previous row's partition values.
+	lastAccount, lastRegion string
 	ints   []int64
 	nulls  []bool
 	stats  objectStats
@@ -389,16 +391,19 @@ func (p *lineParser) parseTokens() string {
 	}
 	account := p.info.Account
 	if h.accountPos >= 0 && !p.nulls[h.accountPos] {
-		account = bytesToStringKey(p.tokens[h.accountPos], account)
+		p.lastAccount = reuseString(p.tokens[h.accountPos], p.lastAccount)
+		account = p.lastAccount
 	}
 	region := p.info.Region
 	if h.regionPos >= 0 && !p.nulls[h.regionPos] {
-		region = bytesToStringKey(p.tokens[h.regionPos], region)
+		p.lastRegion = reuseString(p.tokens[h.regionPos], p.lastRegion)
+		region = p.lastRegion
 	}
 	b := p.sink.batchFor(schema, account, region, t)
 
 	for i := 0; i < want; i++ {
 		c := &b.cols[h.col[i]]
+		c.padTo(b.rows)
 		switch {
 		case p.nulls[i]:
 			c.appendNull()
@@ -415,28 +420,22 @@ func (p *lineParser) parseTokens() string {
 	return ""
 }
 
-// fillMissing appends NULL to every column the header does not name, and
-// the key's account and region where the header lacks those fields.
+// fillMissing appends the key's account and region where the header lacks
+// those fields. Other fields the header lacks stay NULL by padding.
 func (p *lineParser) fillMissing(b *batch, account, region string) {
-	for i := range b.cols {
-		c := &b.cols[i]
-		if len(c.valid) == b.rows+1 || b.isProvenance(i) {
-			continue
-		}
-		switch {
-		case i == p.h.fillAccount && account != "":
-			c.appendString([]byte(account))
-		case i == p.h.fillRegion && region != "":
-			c.appendString([]byte(region))
-		default:
-			c.appendNull()
-		}
+	if i := p.h.fillAccount; i >= 0 && account != "" {
+		b.cols[i].padTo(b.rows)
+		b.cols[i].appendString([]byte(account))
+	}
+	if i := p.h.fillRegion; i >= 0 && region != "" {
+		b.cols[i].padTo(b.rows)
+		b.cols[i].appendString([]byte(region))
 	}
 }
 
-// bytesToStringKey returns b as a string, reusing prev when it is equal so
-// that the common case of one account per file allocates nothing.
-func bytesToStringKey(b []byte, prev string) string {
+// reuseString returns b as a string, reusing prev when it is equal so that
+// the common case of one account per file allocates nothing.
+func reuseString(b []byte, prev string) string {
 	if string(b) == prev {
 		return prev
 	}

@@ -70,6 +70,7 @@ func TestParseRecordNeverShiftsColumns(t *testing.T) {
 		t.Fatalf("rejects = %d, want 1", len(rejects))
 	}
 	for _, b := range sink.parts {
+		b.complete()
 		for i := range b.cols {
 			if b.isProvenance(i) {
 				continue
@@ -153,6 +154,7 @@ func FuzzParseLine(f *testing.F) {
 			t.Fatalf("%d rows and %d rejects from one line", rows, len(rejects))
 		}
 		for _, b := range sink.parts {
+			b.complete()
 			for i := range b.cols {
 				c := &b.cols[i]
 				if !b.isProvenance(i) && len(c.valid) != b.rows {

@@ -32,11 +32,11 @@ import (
 const benchRows = 200_000
 
 // benchFlowsBatch builds rows of the flows table that resemble a custom-format
-// VPC flow log with fields of versions 2 to 5: three accounts, 300 ENIs,
-// a few hundred private addresses, ephemeral client ports, mostly ACCEPT and
-// OK, about 1% NODATA rows, and start times that rise with small jitter, so
-// the sort order is close to, but not, the identity. The rows come from
-// objects of 10,000 rows each. The generator is deterministic.
+// VPC flow log with the fields of versions 2 to 5. The rows have three
+// accounts, 300 ENIs, 600 addresses, ephemeral client ports, mostly ACCEPT
+// and OK, and about 1% NODATA rows. Start times rise with up to a minute of
+// jitter, so the sort order is close to, but not, the identity. The rows
+// come from objects of 10,000 rows each, and the same rows come every call.
 func benchFlowsBatch(rows int) *batch {
 	rng := rand.New(rand.NewPCG(1, 2))
 	b := newBatch(newFileSchema(dataset.Flows, nil))
@@ -233,7 +233,7 @@ type writeFunc func(path string, b *batch, order []int32, opt benchOptions) erro
 type writerAlternative struct {
 	name  string
 	write writeFunc
-	// tunable reports whether write honours every field of benchOptions.
+	// tunable reports whether write supports every field of benchOptions.
 	tunable bool
 }
 
@@ -372,7 +372,7 @@ func writeParquetGo(path string, b *batch, order []int32, opt benchOptions) erro
 func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 
 // writeDuckDB appends the rows to a temporary table of a new in-memory
-// database and copies the table to path. It honours only zstdLevel and
+// database and copies the table to path. It supports only zstdLevel and
 // pageVersion.
 func writeDuckDB(path string, b *batch, order []int32, opt benchOptions) error {
 	ctx := context.Background()

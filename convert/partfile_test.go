@@ -46,6 +46,7 @@ func queryStrings(t testing.TB, conn *sql.Conn, query string, args ...any) [][]s
 		t.Fatalf("query %q: %v", query, err)
 	}
 	defer rows.Close()
+
 	cols, err := rows.Columns()
 	if err != nil {
 		t.Fatalf("columns of %q: %v", query, err)
@@ -55,6 +56,7 @@ func queryStrings(t testing.TB, conn *sql.Conn, query string, args ...any) [][]s
 	for i := range got {
 		ptrs[i] = &got[i]
 	}
+
 	var out [][]string
 	for rows.Next() {
 		if err := rows.Scan(ptrs...); err != nil {
@@ -521,6 +523,48 @@ func TestPartFileSplitsLargeWrite(t *testing.T) {
 	}
 }
 
+func TestPartFileDictionaryFallback(t *testing.T) {
+	s := newFileSchema(dataset.Flows, nil)
+	f, path := createTestPartFile(t, s)
+	// 200,000 distinct IPv6 addresses of about 20 bytes outgrow the 1 MiB
+	// dictionary limit, so the later pages of srcaddr are PLAIN.
+	const rows = 200_000
+	b := partFileTestBatch(s, rows, partFileProvA, partFileProvB)
+	srcaddr := &b.cols[s.table.ColumnIndex("srcaddr")]
+	srcaddr.reset()
+	want := make([]string, rows)
+	for r := range rows {
+		want[r] = fmt.Sprintf("2001:db8:0:%x::%x", r>>16, r&0xffff)
+		srcaddr.appendString([]byte(want[r]))
+	}
+	order := make([]int32, rows)
+	for i := range order {
+		order[i] = int32(rows - 1 - i)
+	}
+	if err := f.write(b, order); err != nil {
+		t.Fatalf("write: %v", err)
+	}
+	if err := f.close(); err != nil {
+		t.Fatalf("close: %v", err)
+	}
+
+	conn := openDuckConn(t)
+	got := queryStrings(t, conn, "SELECT srcaddr FROM read_parquet(?, hive_partitioning = false)", path)
+	if len(got) != rows {
+		t.Fatalf("file has %d rows, want %d", len(got), rows)
+	}
+	for i, r := range order {
+		if got[i][0] != want[r] {
+			t.Fatalf("row %d srcaddr = %q, want %q", i, got[i][0], want[r])
+		}
+	}
+	stats := queryStrings(t, conn, "SELECT encoding_stats FROM parquet_metadata(?) WHERE path_in_schema = 'srcaddr'", path)
+	if len(stats) != 1 || !strings.Contains(stats[0][0], "encoding:PLAIN page_type:DATA_PAGE") ||
+		!strings.Contains(stats[0][0], "encoding:RLE_DICTIONARY page_type:DATA_PAGE") {
+		t.Errorf("srcaddr encoding stats = %v, want both dictionary and PLAIN data pages", stats)
+	}
+}
+
 func TestPartFileAbortRemovesFile(t *testing.T) {
 	s := newFileSchema(dataset.Flows, nil)
 	f, path := createTestPartFile(t, s)
@@ -565,6 +609,26 @@ func TestPartFileEmpty(t *testing.T) {
 	got := queryStrings(t, conn, "SELECT count(*) FROM read_parquet(?)", path)
 	if got[0][0] != "0" {
 		t.Errorf("empty file has %s rows, want 0", got[0][0])
+	}
+}
+
+func TestPartFileCloseTwice(t *testing.T) {
+	s := newFileSchema(dataset.Flows, nil)
+	f, path := createTestPartFile(t, s)
+	if err := f.write(partFileTestBatch(s, 2, partFileProvA, partFileProvA), []int32{1, 0}); err != nil {
+		t.Fatalf("write: %v", err)
+	}
+	if err := f.close(); err != nil {
+		t.Fatalf("close: %v", err)
+	}
+	if err := f.close(); err != nil {
+		t.Errorf("second close: %v, want nil", err)
+	}
+	if err := f.write(partFileTestBatch(s, 1, partFileProvA, partFileProvA), []int32{0}); err == nil {
+		t.Errorf("write after close succeeded, want an error")
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Errorf("stat %q after close: %v", path, err)
 	}
 }
 

@@ -127,6 +127,7 @@ func readDataFile(file, rel string, drop map[string]bool) (*batch, error) {
 						continue
 					}
 					c := &b.cols[i]
+					c.padTo(b.rows)
 					switch {
 					case v.IsNull():
 						c.appendNull()
@@ -134,11 +135,6 @@ func readDataFile(file, rel string, drop map[string]bool) (*batch, error) {
 						c.appendString(v.ByteArray())
 					default:
 						c.appendInt(v.Int64())
-					}
-				}
-				for i := range b.cols {
-					if c := &b.cols[i]; !b.isProvenance(i) && len(c.valid) == b.rows {
-						c.appendNull()
 					}
 				}
 				p := provs[prov]
@@ -158,5 +154,6 @@ func readDataFile(file, rel string, drop map[string]bool) (*batch, error) {
 		}
 		rows.Close()
 	}
+	b.complete()
 	return b, nil
 }

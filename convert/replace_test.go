@@ -63,4 +63,3 @@ func TestChangedObjectReplacesItsRows(t *testing.T) {
 		}
 	}
 }
-

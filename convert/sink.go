@@ -82,6 +82,7 @@ func (o *objectSink) spillAll() {
 		if b.rows == 0 || o.err != nil {
 			continue
 		}
+		b.complete()
 		if err := o.spill(k, b); err != nil {
 			o.err = err
 			return
