@@ -11,9 +11,6 @@ import (
 // most of a file by its start and end statistics.
 const rowGroupRows = 1 << 18
 
-// maxFileRows closes a data file and starts another once it holds this many rows.
-const maxFileRows = 1 << 23
-
 // outFile is a data file written in the current commit.
 type outFile struct {
 	pf    partFile
@@ -33,7 +30,6 @@ type accPart struct {
 	batches []*batch
 	rows    int
 	mem     int
-	file    *outFile
 }
 
 // accumulator merges the rows of converted objects into per-partition files.
@@ -110,7 +106,10 @@ func (a *accumulator) largestLocked(need int) []*accPart {
 	return out
 }
 
-// flush writes a partition's buffered rows as one row group, sorted by start.
+// flush writes a partition's buffered rows, sorted by start, to a data file
+// of their own and closes it. Files are not kept open between flushes: an
+// open Parquet writer holds page and dictionary buffers for every column,
+// and a run may touch hundreds of partitions.
 func (a *accumulator) flush(p *accPart) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -121,20 +120,16 @@ func (a *accumulator) flush(p *accPart) error {
 	for _, b := range p.batches[1:] {
 		merged.appendBatch(b)
 	}
-	if p.file == nil || p.file.rows >= maxFileRows {
-		f, err := a.newFile(p.key, p.schema)
-		if err != nil {
-			return err
-		}
-		a.mu.Lock()
-		a.files = append(a.files, f)
-		a.mu.Unlock()
-		p.file = f
+	f, err := a.newFile(p.key, p.schema)
+	if err != nil {
+		return err
 	}
-	if err := p.file.pf.write(merged, merged.sortOrder()); err != nil {
-		return fmt.Errorf("cannot write %s: %w", p.file.final, err)
+	a.mu.Lock()
+	a.files = append(a.files, f)
+	a.mu.Unlock()
+	if err := writeAndClose(f, merged); err != nil {
+		return err
 	}
-	p.file.rows += int64(merged.rows)
 
 	a.mu.Lock()
 	a.mem -= p.mem
@@ -161,12 +156,20 @@ func (a *accumulator) finish() ([]*outFile, error) {
 	files := a.files
 	a.files, a.parts, a.mem = nil, map[partKey]*accPart{}, 0
 	a.mu.Unlock()
-	for _, f := range files {
-		if err := f.pf.close(); err != nil {
-			return files, fmt.Errorf("cannot finish %s: %w", f.final, err)
-		}
-	}
 	return files, nil
+}
+
+// writeAndClose writes a batch sorted by start to a new data file and
+// completes the file.
+func writeAndClose(f *outFile, b *batch) error {
+	if err := f.pf.write(b, b.sortOrder()); err != nil {
+		return &writeError{fmt.Errorf("cannot write %s: %w", f.final, err)}
+	}
+	if err := f.pf.close(); err != nil {
+		return &writeError{fmt.Errorf("cannot finish %s: %w", f.final, err)}
+	}
+	f.rows += int64(b.rows)
+	return nil
 }
 
 // abort removes every file written since the accumulator was made.

@@ -18,21 +18,13 @@ import (
 // the caller, and its batches never reach the accumulator.
 func (r *runner) convertObject(ctx context.Context, p pending, spillAt int) *objectResult {
 	res := &objectResult{obj: p.obj}
-	own := map[partKey]*outFile{}
 	spill := func(k partKey, b *batch) error {
-		f := own[k]
-		if f == nil {
-			var err error
-			if f, err = r.createFile(k, b.schema); err != nil {
-				return err
-			}
-			own[k] = f
+		f, err := r.createFile(k, b.schema)
+		if err != nil {
+			return err
 		}
-		if err := f.pf.write(b, b.sortOrder()); err != nil {
-			return &writeError{fmt.Errorf("cannot write %s: %w", f.final, err)}
-		}
-		f.rows += int64(b.rows)
-		return nil
+		res.own = append(res.own, f)
+		return writeAndClose(f, b)
 	}
 	sink := newObjectSink(spillAt, spill)
 	rej := &rejectsWriter{root: r.root, rel: r.rejectsPath(p.obj.Key)}
@@ -41,25 +33,8 @@ func (r *runner) convertObject(ctx context.Context, p pending, spillAt int) *obj
 	if err == nil && sink.err != nil {
 		err = sink.err
 	}
-	if err == nil && len(own) > 0 {
-		// The object spilled: its last rows go to its own files too, so that
-		// its files are closed before the commit.
-		sink.spillAll()
-		err = sink.err
-	}
-	if err == nil {
-		for _, f := range own {
-			if cerr := f.pf.close(); cerr != nil {
-				err = &writeError{fmt.Errorf("cannot finish %s: %w", f.final, cerr)}
-				break
-			}
-		}
-	}
 	if cerr := rej.close(); err == nil && cerr != nil {
 		err = &writeError{cerr}
-	}
-	for _, f := range own {
-		res.own = append(res.own, f)
 	}
 	if err != nil {
 		res.err = err

@@ -190,10 +190,10 @@ type lineParser struct {
 	tokens [][]byte
 	// lastAccount and lastRegion are the previous row's partition values.
 	lastAccount, lastRegion string
-	ints   []int64
-	nulls  []bool
-	stats  objectStats
-	reject func(Reject) error
+	ints                    []int64
+	nulls                   []bool
+	stats                   objectStats
+	reject                  func(Reject) error
 }
 
 func newLineParser(obj Object, info KeyInfo, sink *objectSink, reject func(Reject) error) *lineParser {

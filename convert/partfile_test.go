@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	_ "github.com/duckdb/duckdb-go/v2"
@@ -649,6 +650,30 @@ func TestPartFileDuplicateColumn(t *testing.T) {
 	}
 	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("stat %q after failed create: %v, want not exist", path, err)
+	}
+}
+
+// TestPartFileConcurrentFiles writes files from several goroutines at once,
+// as the converter's workers do, since the files share zstd codecs.
+func TestPartFileConcurrentFiles(t *testing.T) {
+	b := benchFlowsBatch(5_000)
+	order := b.sortOrder()
+	paths := make([]string, 4)
+	errs := make([]error, len(paths))
+	var wg sync.WaitGroup
+	for i := range paths {
+		paths[i] = filepath.Join(t.TempDir(), "part.parquet.tmp")
+		wg.Go(func() { errs[i] = writePartFile(paths[i], b, order, defaultBenchOptions) })
+	}
+	wg.Wait()
+
+	conn := openDuckConn(t)
+	for i, path := range paths {
+		if errs[i] != nil {
+			t.Errorf("write %q: %v", path, errs[i])
+			continue
+		}
+		checkFileMatchesBatches(t, conn, path, writtenBatch{b, order})
 	}
 }
 
