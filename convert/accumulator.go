@@ -134,7 +134,9 @@ func (a *accumulator) flush(p *accPart) error {
 	a.mu.Lock()
 	a.mem -= p.mem
 	a.mu.Unlock()
-	p.batches, p.rows, p.mem = p.batches[:0], 0, 0
+	// Drop the batches, not just the slice length: the old elements would
+	// keep every flushed row reachable.
+	p.batches, p.rows, p.mem = nil, 0, 0
 	return nil
 }
 

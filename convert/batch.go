@@ -69,9 +69,9 @@ func (c *column) reset() {
 	c.valid, c.ints, c.data, c.ends = c.valid[:0], c.ints[:0], c.data[:0], c.ends[:0]
 }
 
-// memSize estimates the bytes the column holds.
+// memSize estimates the bytes the column holds, spare capacity included.
 func (c *column) memSize() int {
-	return len(c.valid) + 8*len(c.ints) + len(c.data) + 4*len(c.ends)
+	return cap(c.valid) + 8*cap(c.ints) + cap(c.data) + 4*cap(c.ends)
 }
 
 // fileSchema is the column set of one output file: a table's fixed columns,

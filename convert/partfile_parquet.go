@@ -24,7 +24,7 @@ import (
 const (
 	// maxRowGroupRows is the most rows that one row group holds. A write call
 	// with more rows is split into several row groups.
-	maxRowGroupRows = 1 << 20
+	maxRowGroupRows = 1 << 17
 	// pageBufferSize is the uncompressed size at which a column's data page
 	// is cut. Smaller pages let readers skip more rows through the page
 	// index but compress less well.
@@ -344,6 +344,9 @@ func (f *parquetFile) close() error {
 		return f.err
 	}
 	f.closed = true
+	// A closed file is kept until its commit; its writer's column buffers
+	// must not be, or memory grows with the files of a commit.
+	defer f.release()
 	if f.err != nil {
 		f.file.Close()
 		return f.err
@@ -365,11 +368,17 @@ func (f *parquetFile) close() error {
 	return nil
 }
 
+// release drops the writer and the reused buffers.
+func (f *parquetFile) release() {
+	f.writer, f.values, f.rowRun, f.runKeys, f.runIDs = nil, nil, nil, nil, nil
+}
+
 // abort closes the file, if close has not, and removes it.
 func (f *parquetFile) abort() {
 	if !f.closed {
 		f.closed = true
 		f.file.Close()
+		f.release()
 	}
 	if f.err == nil {
 		f.err = fmt.Errorf("write parquet file %q: file was aborted", f.name)
