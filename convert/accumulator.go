@@ -24,7 +24,7 @@ type outFile struct {
 // accPart buffers the rows of one partKey from many objects, so that many
 // small objects end up in few files.
 type accPart struct {
-	mu      sync.Mutex // guards everything below
+	mu      sync.Mutex // guards batches, rows and mem; never held while taking accumulator.mu
 	key     partKey
 	schema  fileSchema
 	batches []*batch
@@ -111,14 +111,21 @@ func (a *accumulator) largestLocked(need int) []*accPart {
 // open Parquet writer holds page and dictionary buffers for every column,
 // and a run may touch hundreds of partitions.
 func (a *accumulator) flush(p *accPart) error {
+	// Take the rows under p.mu only, and release it before a.mu: add holds
+	// a.mu while it takes p.mu, so holding both the other way deadlocks.
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.rows == 0 {
+	batches, mem := p.batches, p.mem
+	// Drop the batches, not just the slice length: the old elements would
+	// keep every flushed row reachable.
+	p.batches, p.rows, p.mem = nil, 0, 0
+	p.mu.Unlock()
+	if len(batches) == 0 {
 		return nil
 	}
-	merged := p.batches[0]
-	for _, b := range p.batches[1:] {
-		merged.appendBatch(b)
+
+	merged := batches[0]
+	if len(batches) > 1 {
+		merged = mergeBatches(batches)
 	}
 	f, err := a.newFile(p.key, p.schema)
 	if err != nil {
@@ -130,13 +137,9 @@ func (a *accumulator) flush(p *accPart) error {
 	if err := writeAndClose(f, merged); err != nil {
 		return err
 	}
-
 	a.mu.Lock()
-	a.mem -= p.mem
+	a.mem -= mem
 	a.mu.Unlock()
-	// Drop the batches, not just the slice length: the old elements would
-	// keep every flushed row reachable.
-	p.batches, p.rows, p.mem = nil, 0, 0
 	return nil
 }
 

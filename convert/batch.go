@@ -216,6 +216,40 @@ func (b *batch) appendBatch(o *batch) {
 	b.runs = append(b.runs, o.runs...)
 }
 
+// mergeBatches returns one batch with the rows of all, which share a
+// schema. Each column is allocated once at its final size.
+func mergeBatches(all []*batch) *batch {
+	out := newBatch(all[0].schema)
+	rows, runs := 0, 0
+	for _, b := range all {
+		b.complete()
+		rows += b.rows
+		runs += len(b.runs)
+	}
+	out.runs = make([]provRun, 0, runs)
+	for i := range out.cols {
+		if out.isProvenance(i) {
+			continue
+		}
+		c := &out.cols[i]
+		c.valid = make([]bool, 0, rows)
+		if c.kind != dataset.String {
+			c.ints = make([]int64, 0, rows)
+			continue
+		}
+		data := 0
+		for _, b := range all {
+			data += len(b.cols[i].data)
+		}
+		c.data = make([]byte, 0, data)
+		c.ends = make([]uint32, 0, rows)
+	}
+	for _, b := range all {
+		out.appendBatch(b)
+	}
+	return out
+}
+
 // sortOrder returns the row order that sorts the batch by the start column,
 // NULL starts last, keeping the input order among equal starts.
 func (b *batch) sortOrder() []int32 {

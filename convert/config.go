@@ -18,12 +18,12 @@ type Config struct {
 	// Since and Until select objects whose key dates may hold records that
 	// start in [Since, Until). Zero means unbounded.
 	Since, Until time.Time
-	// MemoryBudget bounds the bytes of rows buffered in memory; default 384 MiB.
+	// MemoryBudget bounds the bytes of rows buffered in memory; default 256 MiB.
 	MemoryBudget int64
 	// CommitBytes is the input, in bytes as stored, converted between two
 	// commits to the manifest; default 1 GiB.
 	CommitBytes int64
-	// ZstdLevel is the zstd level of the data files; default: the writer's default.
+	// ZstdLevel is the zstd level of the data files; default 1, the fastest.
 	ZstdLevel int
 	// Logger takes warnings and debug details; default: discard.
 	Logger *slog.Logger
@@ -48,7 +48,7 @@ type Counters struct {
 }
 
 const (
-	defaultMemoryBudget = 384 << 20
+	defaultMemoryBudget = 256 << 20
 	defaultCommitBytes  = 1 << 30
 )
 

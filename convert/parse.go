@@ -128,6 +128,14 @@ func looksLikeHeader(line []byte) bool {
 	if len(line) == 0 || line[0] < 'a' || line[0] > 'z' {
 		return false
 	}
+	// Fast path: a record's first value is never a field name.
+	first := line
+	if i := bytes.IndexByte(line, ' '); i >= 0 {
+		first = line[:i]
+	}
+	if !dataset.IsKnownField(string(first)) {
+		return false
+	}
 	for _, f := range bytes.Fields(line) {
 		if !dataset.IsKnownField(string(f)) {
 			return false

@@ -2,7 +2,7 @@ package convert
 
 // writerOptions tunes the Parquet files that convert writes.
 type writerOptions struct {
-	// ZstdLevel is the zstd compression level; 0 means the library default.
+	// ZstdLevel is the zstd compression level; 0 means level 1.
 	ZstdLevel int
 }
 

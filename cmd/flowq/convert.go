@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -70,7 +71,7 @@ func newConvertCmd(g *globalOptions) *cobra.Command {
 	f.StringVar(&o.since, "since", "", "convert only objects whose key dates may hold records from this time on: a date, an RFC 3339 time or a duration such as 7d")
 	f.StringVar(&o.until, "until", "", "convert only objects whose key dates may hold records before this time")
 	f.IntVar(&o.workers, "workers", 0, "objects converted at once (default: the number of CPUs)")
-	f.StringVar(&o.memory, "memory-limit", "384MiB", "memory for buffered rows; more gives larger row groups")
+	f.StringVar(&o.memory, "memory-limit", "256MiB", "memory for buffered rows; more gives fewer, larger files")
 	f.BoolVar(&o.noProgress, "no-progress", false, "no progress bar, even on a terminal")
 	o.s3.add(f)
 	return cmd
@@ -94,6 +95,9 @@ func runConvert(ctx context.Context, g *globalOptions, o *convertOptions, args [
 	if err != nil {
 		return err
 	}
+	// A soft limit a little above the budget makes the garbage collector
+	// work harder before the process outgrows it.
+	debug.SetMemoryLimit(budget + budget/2)
 	counters := &convert.Counters{}
 	cfg := convert.Config{Out: o.out, Workers: o.workers, Since: since, Until: until,
 		MemoryBudget: budget, Logger: g.logger, Counters: counters}

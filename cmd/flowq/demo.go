@@ -17,9 +17,10 @@ import (
 )
 
 type demoOptions struct {
-	dir   string
-	s3URL string
-	s3    s3Flags
+	dir        string
+	s3URL      string
+	s3         s3Flags
+	noProgress bool
 }
 
 const demoLong = `Write a sample flow-log archive in AWS's exact S3 key layout, convert it,
@@ -50,6 +51,7 @@ func newDemoCmd(g *globalOptions) *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&o.dir, "dir", "flowq-demo", "folder for the sample archive (archive/) and the dataset (data/)")
 	f.StringVar(&o.s3URL, "s3", "", "upload the archive to this s3://bucket/prefix and convert it from there")
+	f.BoolVar(&o.noProgress, "no-progress", false, "no progress bar, even on a terminal")
 	o.s3.add(f)
 	return cmd
 }
@@ -85,7 +87,7 @@ func runDemo(ctx context.Context, g *globalOptions, o *demoOptions) error {
 	}
 
 	counters := &convert.Counters{}
-	stop := startProgress(g, counters, true)
+	stop := startProgress(g, counters, !o.noProgress)
 	sum, err := convert.Run(ctx, src, convert.Config{Out: data, Logger: g.logger, Counters: counters})
 	stop()
 	if sum != nil {
