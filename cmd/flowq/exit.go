@@ -18,6 +18,17 @@ const (
 	// exitPartial means the conversion finished but some objects failed or
 	// some lines were rejected.
 	exitPartial = 3
+	// exitSQL means a SQL statement was invalid (syntax, unknown column or
+	// table, failed cast) or was rejected because it would write to the
+	// dataset.
+	exitSQL = 4
+	// exitNoData means the dataset is missing or empty, or has no data in
+	// the requested range, accounts and regions.
+	exitNoData = 5
+	// exitOutOfMemory means DuckDB ran out of memory.
+	exitOutOfMemory = 6
+	// exitIO means a data file could not be read.
+	exitIO = 7
 	// exitInterrupted means the user stopped the command (Ctrl-C or SIGTERM).
 	exitInterrupted = 130
 )

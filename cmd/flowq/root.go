@@ -33,6 +33,10 @@ Exit statuses (every command):
   1    the command failed
   2    invalid flag, argument or setting
   3    convert: some objects failed or some lines were rejected
+  4    sql: the SQL is invalid or was rejected as a write to the dataset
+  5    sql: no data in the dataset or in the requested range
+  6    sql: DuckDB ran out of memory
+  7    sql: a data file could not be read
   130  interrupted`
 
 func newRootCmd(stdout, stderr *os.File) *cobra.Command {
@@ -61,7 +65,7 @@ func newRootCmd(stdout, stderr *os.File) *cobra.Command {
 	pf.StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	pf.StringVar(&g.logFormat, "log-format", "text", "log format on stderr: text or json")
 
-	root.AddCommand(newConvertCmd(g), newDemoCmd(g))
+	root.AddCommand(newConvertCmd(g), newDemoCmd(g), newSQLCmd(g))
 	return root
 }
 
