@@ -26,7 +26,7 @@ import (
 //
 //	go test ./convert/ -run XXX -bench 'PartFile|Writer' -benchmem
 //
-// docs/benchmarks-writer.md records the figures, including those of Arrow's
+// docs/benchmarks.md records the figures, including those of Arrow's
 // writers, which need modules that go.mod does not list.
 
 const benchRows = 200_000

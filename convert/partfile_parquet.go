@@ -19,7 +19,7 @@ import (
 	"github.com/flowq/flowq/internal/dataset"
 )
 
-// Parquet layout of the files that convert writes. docs/benchmarks-writer.md
+// Parquet layout of the files that convert writes. docs/benchmarks.md
 // records the measurements behind these values.
 const (
 	// maxRowGroupRows is the most rows that one row group holds. A write call

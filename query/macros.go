@@ -16,7 +16,7 @@ import (
 // hexadecimal, signed or padded parts. The casts then reject parts above
 // 255. On a million addresses this form took about a third of the time of
 // four split_part calls, measured on the 2-core machine of
-// docs/benchmarks-query.md.
+// docs/benchmarks.md.
 const macroIPv4 = `CREATE OR REPLACE MACRO ipv4_to_int(ip) AS (
   CASE WHEN regexp_full_match(ip, '[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}')
   THEN [TRY_CAST(p[1] AS UTINYINT)::BIGINT * 16777216 + TRY_CAST(p[2] AS UTINYINT)::BIGINT * 65536
