@@ -144,7 +144,7 @@ func (a *accumulator) flush(p *accPart) error {
 }
 
 // finish writes every buffered row and closes every file. It returns the
-// files written since the accumulator was made and forgets them.
+// files written since the accumulator was made and clears its list of them.
 func (a *accumulator) finish() ([]*outFile, error) {
 	a.mu.Lock()
 	parts := make([]*accPart, 0, len(a.parts))

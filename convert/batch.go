@@ -79,7 +79,7 @@ func (c *column) memSize() int {
 type fileSchema struct {
 	table *dataset.Table
 	extra []string
-	// id tells schemas apart: the table name, then the extra columns.
+	// id identifies the schema: the table name, then the extra columns.
 	id string
 }
 
@@ -107,7 +107,7 @@ func (s fileSchema) name(i int) string {
 	return s.extra[i-len(s.table.Columns)]
 }
 
-// provenance is what flowq records about the object a row came from.
+// provenance is the record of the object a row came from.
 type provenance struct {
 	key       string
 	flowLogID string
@@ -116,7 +116,7 @@ type provenance struct {
 	fileTime int64
 }
 
-// provRun says that the next rows rows of a batch come from one object.
+// provRun marks the next rows rows of a batch as coming from one object.
 // Provenance is stored as runs because it repeats for every row of an object.
 type provRun struct {
 	prov *provenance

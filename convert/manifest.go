@@ -28,8 +28,8 @@ type ManifestObject struct {
 
 // manifestCommit is one line of the manifest: everything one commit made
 // durable. A conversion appends one line per commit, after the commit's data
-// files and rejects files are in place; a line cut short by a crash is
-// ignored, and the files it would have listed are removed by the next run.
+// files and rejects files are in place. A line cut short by a crash is
+// ignored, so the next run removes the files it would have listed.
 type manifestCommit struct {
 	Commit  string           `json:"commit"`
 	Time    time.Time        `json:"time"`

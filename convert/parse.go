@@ -32,8 +32,8 @@ const maxLineBytes = 1 << 20
 // errNotFlowLog marks an object whose first line is not a flow-log header.
 var errNotFlowLog = errors.New("first line is not a flow-log header")
 
-// headerMap is what a header line decides: the table, the file schema and
-// where each field of a line goes.
+// headerMap is the column map that a header line defines: the table, the
+// file schema and the column of each field position.
 type headerMap struct {
 	schema fileSchema
 	text   string

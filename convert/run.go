@@ -29,7 +29,7 @@ var ErrInterrupted = errors.New("conversion interrupted")
 // and writing its manifest line; crash tests kill the process there.
 var testHookBeforeManifest func()
 
-// pending is an object to convert with what its key says.
+// pending is an object to convert with the fields parsed from its key.
 type pending struct {
 	obj  Object
 	info KeyInfo
@@ -67,8 +67,6 @@ type runner struct {
 	// rows of changed objects; replaced maps each old file to its new one.
 	rewritten []*outFile
 	replaced  map[string]string
-
-	unknownMu sync.Mutex
 }
 
 // Run converts the flow-log objects of src into the dataset at cfg.Out.
@@ -443,6 +441,7 @@ func (r *runner) tally(res *objectResult) {
 	for _, u := range res.stats.Unknown {
 		if _, ok := s.UnknownFields[u]; !ok {
 			s.UnknownFields[u] = res.obj.Key
+			r.log.Warn("unknown field kept as a string column", "field", u, "column", dataset.ColumnName(u), "key", res.obj.Key)
 		}
 	}
 }
