@@ -302,7 +302,7 @@ func writeParquetGo(path string, b *batch, order []int32, opt benchOptions) erro
 			options = append(options, parquet.SkipPageBounds(b.schema.name(i)))
 		}
 	}
-	w := parquet.NewWriter(f, options...)
+	w := parquet.NewGenericWriter[any](f, options...)
 
 	rowRun, keys, ids := provenanceBytes(b)
 	values := make([]parquet.Value, 0, 4096)

@@ -48,7 +48,7 @@ type parquetFile struct {
 	name   string
 	schema fileSchema
 	file   *os.File
-	writer *parquet.Writer
+	writer *parquet.GenericWriter[any]
 	rows   int64
 	// err is the first failure of write or close, or an abort. Later calls
 	// return it.
@@ -77,7 +77,7 @@ func createPartFile(path string, s fileSchema, opt writerOptions) (partFile, err
 	if err != nil {
 		return nil, fmt.Errorf("create parquet file %q: %w", path, err)
 	}
-	w := parquet.NewWriter(f,
+	w := parquet.NewGenericWriter[any](f,
 		parquet.NewSchema("schema", root),
 		parquet.Compression(zstdCodec(opt.ZstdLevel)),
 		// Version 1 data pages are the format's original layout, and
