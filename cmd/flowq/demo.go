@@ -135,6 +135,9 @@ The dataset is in %[1]s:
   %[1]s/_flowq/manifest.jsonl                                 what was converted
 
 Next:
+  flowq sql --data %[1]s "SELECT dstaddr, sum(bytes) AS bytes FROM flows WHERE NOT is_private(dstaddr) GROUP BY 1 ORDER BY 2 DESC LIMIT 10"
+  flowq sql --data %[1]s "SELECT srcaddr, count(*) AS attempts FROM flows WHERE dstport = 22 GROUP BY 1 ORDER BY 2 DESC LIMIT 5"
+  flowq sql --data %[1]s     an interactive SQL shell
   flowq demo                 run it again: the conversion is incremental, nothing is left to do
   flowq convert --help       convert your own archives from S3 or a folder
 `, data)
