@@ -431,3 +431,19 @@ func TestHiveParquetKeysPartitionByRecordTime(t *testing.T) {
 		t.Errorf("rows found by date and hour filters = %d, want %d", byPartition, total)
 	}
 }
+
+// TestPartitionsAreUTCWhateverTheLocalZone converts with a local time zone
+// far from UTC and checks that partitions still follow UTC.
+func TestPartitionsAreUTCWhateverTheLocalZone(t *testing.T) {
+	saved := time.Local
+	time.Local = time.FixedZone("UTC-7", -7*3600)
+	t.Cleanup(func() { time.Local = saved })
+
+	// 1700000000 is 2023-11-14T22:13:20Z, which is 15:13 on the 14th at UTC-7.
+	out, _ := convertPaths(t, casePath("nodata-dashes", "a.log"))
+	dir := filepath.Join(out, "flows", "account_id=123456789012", "region=__HIVE_DEFAULT_PARTITION__", "date=2023-11-14", "hour=22")
+	if _, err := os.Stat(dir); err != nil {
+		entries, _ := filepath.Glob(filepath.Join(out, "flows", "*", "*", "*", "*"))
+		t.Fatalf("partition %s missing: %v; have %v", dir, err, entries)
+	}
+}
