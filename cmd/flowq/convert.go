@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"runtime/debug"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -158,8 +160,8 @@ func printConvertSummary(w io.Writer, log interface {
 	secs := s.Duration.Seconds()
 	fmt.Fprintf(w, "\nConverted %d of %d objects from %s in %s\n", s.ObjectsConverted, s.ObjectsListed, s.Source, s.Duration.Round(time.Millisecond))
 	fmt.Fprintf(w, "  rows written    %d", s.Rows)
-	for t, n := range s.RowsByTable {
-		fmt.Fprintf(w, "  (%s %d)", t, n)
+	for _, t := range slices.Sorted(maps.Keys(s.RowsByTable)) {
+		fmt.Fprintf(w, "  (%s %d)", t, s.RowsByTable[t])
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "  rows rejected   %d\n", s.RowsRejected)
@@ -175,14 +177,14 @@ func printConvertSummary(w io.Writer, log interface {
 	if s.ObjectsOutOfRange > 0 {
 		fmt.Fprintf(w, "  out of range    %d objects outside --since/--until\n", s.ObjectsOutOfRange)
 	}
-	for reason, n := range s.ObjectsSkipped {
-		fmt.Fprintf(w, "  skipped         %d objects: %s\n", n, reason)
+	for _, reason := range slices.Sorted(maps.Keys(s.ObjectsSkipped)) {
+		fmt.Fprintf(w, "  skipped         %d objects: %s\n", s.ObjectsSkipped[reason], reason)
 	}
 	if s.ObjectsChanged > 0 {
 		fmt.Fprintf(w, "  changed         %d objects changed since an earlier run and were left as converted then\n", s.ObjectsChanged)
 	}
-	for field, key := range s.UnknownFields {
-		fmt.Fprintf(w, "  unknown field   %q kept as a string column (first seen in %s)\n", field, key)
+	for _, field := range slices.Sorted(maps.Keys(s.UnknownFields)) {
+		fmt.Fprintf(w, "  unknown field   %q kept as a string column (first seen in %s)\n", field, s.UnknownFields[field])
 	}
 	if s.ObjectsFailed > 0 {
 		fmt.Fprintf(w, "  failed          %d objects contributed no rows:\n", s.ObjectsFailed)
