@@ -137,3 +137,45 @@ func TestConvertSinceUntilPrunesByKeyDate(t *testing.T) {
 		t.Errorf("rows of %s = %d, want 0", last, n)
 	}
 }
+
+// TestConvertSurvivesThrottlingAndCutConnections converts from an S3
+// server that throttles and drops connections mid-body, and checks the
+// dataset is still exact.
+func TestConvertSurvivesThrottlingAndCutConnections(t *testing.T) {
+	srv := s3test.StartFake(t)
+	s3test.CreateBucket(t, srv, "logs")
+	opt := sample.DemoOptions()
+	opt.Days = 1
+	opt.RecordsPerDay = 3000
+	truth, err := sample.Generate(context.Background(), s3Writer{t: t, srv: srv, bucket: "logs"}, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.SlowDown(t, s3test.OpListObjectsV2, 1)
+	srv.SlowDown(t, s3test.OpGetObject, 5)
+	srv.CutBody(t, s3test.OpGetObject, 5, 200)
+
+	out := t.TempDir()
+	sum, err := Run(context.Background(), NewS3Source(srv.Client, "logs", ""), Config{Out: out, Workers: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.ObjectsFailed != 0 {
+		t.Fatalf("failures: %+v", sum.Failures)
+	}
+	checkAgainstTruth(t, openDuck(t, out), truth)
+	// The faults were met and retried: the 5 throttled GETs come on top of
+	// one GET per object, and cut bodies were resumed with ranged GETs.
+	if got, min := srv.Count(t, s3test.OpGetObject), truth.FlowLogObjects+5; got < min {
+		t.Errorf("GetObject requests = %d, want at least %d", got, min)
+	}
+	ranged := 0
+	for _, r := range srv.Requests(t) {
+		if r.Op == s3test.OpGetObject && r.Range != "" {
+			ranged++
+		}
+	}
+	if ranged == 0 {
+		t.Error("no ranged GET: no cut body was resumed")
+	}
+}
