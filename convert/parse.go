@@ -37,8 +37,12 @@ var errNotFlowLog = errors.New("first line is not a flow-log header")
 type headerMap struct {
 	schema fileSchema
 	text   string
-	// col is the schema column of each field position.
-	col []int
+	// col is the schema column of each field position, and kind its type.
+	col  []int
+	kind []dataset.Kind
+	// limit is the largest valid value of each integer position; start and
+	// end have none, because larger values are milliseconds.
+	limit []int64
 	// Field positions of the values that place a row, or -1 when absent.
 	startPos, endPos, accountPos, regionPos int
 	// fillAccount and fillRegion are the schema columns to fill from the
@@ -98,6 +102,21 @@ func parseHeader(line []byte) (*headerMap, error) {
 			h.accountPos = i
 		case "region":
 			h.regionPos = i
+		}
+	}
+	h.kind = make([]dataset.Kind, len(names))
+	h.limit = make([]int64, len(names))
+	for i, c := range h.col {
+		h.kind[i] = h.schema.kind(c)
+		switch {
+		case i == h.startPos || i == h.endPos:
+			h.limit[i] = -1
+		case c < len(table.Columns) && table.Columns[c].Max > 0:
+			h.limit[i] = table.Columns[c].Max
+		case h.kind[i] == dataset.Int32:
+			h.limit[i] = maxTimeSeconds
+		default:
+			h.limit[i] = 1<<63 - 1
 		}
 	}
 	h.fillAccount, h.fillRegion = -1, -1
@@ -362,26 +381,23 @@ func (p *lineParser) parseTokens() string {
 		if len(tok) == 0 {
 			return fmt.Sprintf("empty value at position %d; expected %d values separated by single spaces", i+1, want)
 		}
-		p.nulls[i] = len(tok) == 1 && tok[0] == '-'
-		col := h.col[i]
-		kind := schema.kind(col)
-		if p.nulls[i] || kind == dataset.String {
+		null := len(tok) == 1 && tok[0] == '-'
+		p.nulls[i] = null
+		if null || h.kind[i] == dataset.String {
 			continue
 		}
 		v, ok := parseUint(tok)
-		name := schema.name(col)
 		if !ok {
-			return fmt.Sprintf("invalid value %q for %s: not a whole number", truncate(tok, 40), name)
+			return fmt.Sprintf("invalid value %q for %s: not a whole number", truncate(tok, 40), schema.name(h.col[i]))
 		}
-		if i == h.startPos || i == h.endPos {
+		switch limit := h.limit[i]; {
+		case limit < 0:
 			if v > maxTimeSeconds {
 				v /= 1000
 				p.stats.MillisTimes++
 			}
-		} else if max := schema.table.Columns[col].Max; max > 0 && v > max {
-			return fmt.Sprintf("value %d for %s is out of range 0-%d", v, name, max)
-		} else if kind == dataset.Int32 && v > maxTimeSeconds {
-			return fmt.Sprintf("value %d for %s does not fit a 32-bit integer", v, name)
+		case v > limit:
+			return fmt.Sprintf("value %d for %s is out of range 0-%d", v, schema.name(h.col[i]), limit)
 		}
 		p.ints[i] = v
 	}
