@@ -29,6 +29,8 @@ const (
 	exitOutOfMemory = 6
 	// exitIO means a data file could not be read.
 	exitIO = 7
+	// exitFindings means flowq detect found findings at or above --fail-on.
+	exitFindings = 8
 	// exitInterrupted means the user stopped the command (Ctrl-C or SIGTERM).
 	exitInterrupted = 130
 )

@@ -37,6 +37,7 @@ Exit statuses (every command):
   5    sql: no data in the dataset or in the requested range
   6    sql: DuckDB ran out of memory
   7    sql: a data file could not be read
+  8    detect: findings at or above --fail-on
   130  interrupted`
 
 func newRootCmd(stdout, stderr *os.File) *cobra.Command {
@@ -65,7 +66,7 @@ func newRootCmd(stdout, stderr *os.File) *cobra.Command {
 	pf.StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	pf.StringVar(&g.logFormat, "log-format", "text", "log format on stderr: text or json")
 
-	root.AddCommand(newConvertCmd(g), newDemoCmd(g), newSQLCmd(g))
+	root.AddCommand(newConvertCmd(g), newDemoCmd(g), newSQLCmd(g), newDetectCmd(g))
 	return root
 }
 

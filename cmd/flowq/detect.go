@@ -1,0 +1,343 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/flowq/flowq/detections"
+	"github.com/flowq/flowq/query"
+)
+
+type detectOptions struct {
+	data         string
+	since, until string
+	accounts     []string
+	regions      []string
+	packs        []string
+	noBuiltin    bool
+	rules        []string
+	sets         []string
+	config       string
+	allowlist    string
+	threatList   string
+	baseline     string
+	format       string
+	failOn       string
+	memoryLimit  string
+	threads      int
+	now          func() time.Time
+}
+
+const detectLong = `Run detection rules over the dataset and report findings.
+
+The built-in pack has rules for SSH and RDP brute force, vertical port
+scans, floods toward one destination and large transfers to one internet
+address. "flowq detect list" shows them with their parameters.
+
+A rule is a .sql file with YAML front matter (see docs/detections.md).
+--pack DIR adds the rules of a folder; a rule with the id of a built-in rule
+replaces it. A rule file that does not parse is reported with its file and
+line, and the other rules still run.
+
+All rules run in one DuckDB session over one materialised copy of the
+window [--since, --until), plus --baseline of history before --since for the
+rules that compare against a baseline.
+
+Exit statuses:
+  0    no finding at or above --fail-on
+  1    the command failed
+  2    invalid flag, argument, setting, allowlist or threat list
+  4    a rule is invalid or failed to run; the other rules ran
+  5    no data: the dataset is missing or empty
+  6    DuckDB ran out of memory
+  7    a data file could not be read
+  8    findings at or above --fail-on (checked before status 4)
+  130  interrupted`
+
+const detectExample = `  flowq detect --since 24h
+  flowq detect --since 2026-11-01 --format json > findings.ndjson
+  flowq detect --pack ./our-rules --set ssh_bruteforce.min_attempts=50 --allowlist allow.yaml --fail-on high
+  flowq detect list
+  flowq detect explain port_scan_vertical`
+
+func newDetectCmd(g *globalOptions) *cobra.Command {
+	o := &detectOptions{}
+	cmd := &cobra.Command{
+		Use:     "detect",
+		Short:   "Run detection rules over the dataset and report findings",
+		Long:    detectLong,
+		Example: detectExample,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runDetect(cmd.Context(), g, o)
+		},
+	}
+	f := cmd.PersistentFlags()
+	f.StringVarP(&o.data, "data", "d", defaultDataDir(), "dataset folder (default: $FLOWQ_DATA, else ./flowq-data)")
+	f.StringVar(&o.since, "since", "24h", "start of the window: a date, an RFC 3339 time or a duration before now such as 24h or 7d")
+	f.StringVar(&o.until, "until", "", "end of the window, exclusive (same forms as --since; default: now)")
+	f.StringSliceVar(&o.accounts, "account", nil, "keep only these account ids (repeat or separate with commas)")
+	f.StringSliceVar(&o.regions, "region", nil, "keep only these flow-log regions (repeat or separate with commas)")
+	f.StringArrayVar(&o.packs, "pack", nil, "add the rules of this folder (repeatable)")
+	f.BoolVar(&o.noBuiltin, "no-builtin", false, "leave out the built-in pack")
+	f.StringSliceVar(&o.rules, "rule", nil, "run only these rule ids (repeat or separate with commas)")
+	f.StringArrayVar(&o.sets, "set", nil, "set a rule parameter: rule.param=value (repeatable)")
+	f.StringVar(&o.config, "config", "", "YAML file of parameter values: rule id, then parameter name and value")
+	f.StringVar(&o.allowlist, "allowlist", "", "YAML allowlist of cidrs, interfaces and ports, global or per rule")
+	f.StringVar(&o.threatList, "threat-list", "", "file of IP addresses or CIDRs, one a line, # comments, loaded into the threat_list table that rules read")
+	f.StringVar(&o.baseline, "baseline", "7d", "history before --since that baseline rules compare against, such as 14d; 0 turns them off")
+	f.StringVar(&o.format, "format", "table", "output format: table, json (one object a line) or ocsf")
+	f.StringVar(&o.failOn, "fail-on", "high", "exit with status 8 when a finding has this severity or higher: info, low, medium, high, critical or none")
+	f.StringVar(&o.memoryLimit, "memory-limit", "", "DuckDB memory limit, such as 4GB (default: 80% of the machine's memory)")
+	f.IntVar(&o.threads, "threads", 0, "DuckDB worker threads (default: one per CPU core)")
+
+	cmd.AddCommand(&cobra.Command{
+		Use:   "list",
+		Short: "List the rules with severity, ATT&CK ids and parameters",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runDetectList(g, o)
+		},
+	}, &cobra.Command{
+		Use:   "explain RULE",
+		Short: "Print a rule's description and the SQL with its parameters and window filled in",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runDetectExplain(g, o, args[0])
+		},
+	})
+	return cmd
+}
+
+// loadRules loads the packs and the settings. Rule files that do not parse
+// are returned in bad.
+func (o *detectOptions) loadRules() (rules []*detections.Rule, bad []error, settings detections.Settings, err error) {
+	var packs [][]*detections.Rule
+	if !o.noBuiltin {
+		b, err := detections.BuiltinPack()
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		packs = append(packs, b)
+	}
+	for _, dir := range o.packs {
+		p, errs := detections.LoadPack(dir)
+		packs = append(packs, p)
+		bad = append(bad, errs...)
+	}
+	rules = detections.Merge(packs...)
+	if len(o.rules) > 0 {
+		keep := map[string]bool{}
+		for _, id := range o.rules {
+			keep[id] = true
+		}
+		var sel []*detections.Rule
+		for _, r := range rules {
+			if keep[r.ID] {
+				sel = append(sel, r)
+				delete(keep, r.ID)
+			}
+		}
+		for id := range keep {
+			return nil, nil, nil, usageError(fmt.Errorf("invalid --rule %q: no rule has this id; see flowq detect list", id))
+		}
+		rules = sel
+	}
+
+	settings = detections.Settings{}
+	if o.config != "" {
+		if settings, err = detections.LoadSettings(o.config); err != nil {
+			return nil, nil, nil, usageError(err)
+		}
+	}
+	for _, s := range o.sets {
+		if err := settings.ParseSet(s); err != nil {
+			return nil, nil, nil, usageError(err)
+		}
+	}
+	if err := settings.Check(rules); err != nil {
+		return nil, nil, nil, usageError(fmt.Errorf("invalid rule settings: %w", err))
+	}
+	return rules, bad, settings, nil
+}
+
+func (o *detectOptions) window() (detections.Window, error) {
+	now := time.Now()
+	if o.now != nil {
+		now = o.now()
+	}
+	since, err := parseTimeBound("since", o.since, now)
+	if err != nil {
+		return detections.Window{}, err
+	}
+	until, err := parseTimeBound("until", o.until, now)
+	if err != nil {
+		return detections.Window{}, err
+	}
+	if until.IsZero() {
+		until = now.UTC()
+	}
+	if since.IsZero() || !until.After(since) {
+		return detections.Window{}, usageError(fmt.Errorf("invalid range: --until %s must be after --since %q", until.Format(time.RFC3339), o.since))
+	}
+	baseline, err := detections.ParseDuration(o.baseline)
+	if err != nil || baseline < 0 {
+		return detections.Window{}, usageError(fmt.Errorf("invalid --baseline %q: give a duration such as 14d, or 0", o.baseline))
+	}
+	return detections.Window{Since: since, Until: until, Baseline: baseline}, nil
+}
+
+func runDetect(ctx context.Context, g *globalOptions, o *detectOptions) error {
+	var failOn detections.Severity
+	if !strings.EqualFold(o.failOn, "none") {
+		var err error
+		if failOn, err = detections.ParseSeverity(o.failOn); err != nil {
+			return usageError(fmt.Errorf("invalid --fail-on: %w, or none", err))
+		}
+	}
+	switch o.format {
+	case "table", "json", "ocsf":
+	default:
+		return usageError(fmt.Errorf("invalid --format %q: use table, json or ocsf", o.format))
+	}
+	w, err := o.window()
+	if err != nil {
+		return err
+	}
+	rules, bad, settings, err := o.loadRules()
+	if err != nil {
+		return err
+	}
+	cfg := detections.Config{Window: w, Settings: settings}
+	if o.allowlist != "" {
+		if cfg.Allowlist, err = detections.LoadAllowlist(o.allowlist); err != nil {
+			return usageError(err)
+		}
+	}
+	if o.threatList != "" {
+		if cfg.ThreatList, err = detections.LoadThreatList(o.threatList); err != nil {
+			return usageError(err)
+		}
+	}
+	for _, e := range bad {
+		g.logger.Error("rule skipped", "err", e)
+	}
+
+	engine, err := query.Open(ctx, query.Options{Data: o.data, Since: cfg.DataSince(), Until: w.Until,
+		Accounts: o.accounts, Regions: o.regions, MemoryLimit: o.memoryLimit, Threads: o.threads})
+	if err != nil {
+		return sqlError(err)
+	}
+	defer engine.Close()
+	start := time.Now()
+	res, err := detections.Run(ctx, engine, rules, cfg)
+	if err != nil {
+		return sqlError(err)
+	}
+	for _, e := range res.Errors {
+		g.logger.Error("rule failed", "err", e)
+	}
+	if err := writeFindings(g.stdout, o.format, res.Findings); err != nil {
+		return fmt.Errorf("write findings: %w", err)
+	}
+	g.logger.Info("detection finished", "rules", res.Rules, "findings", len(res.Findings), "suppressed", res.Suppressed,
+		"failed_rules", len(res.Errors)+len(bad), "since", w.Since.Format(time.RFC3339), "until", w.Until.Format(time.RFC3339),
+		"duration", time.Since(start).Round(time.Millisecond))
+
+	if failOn > 0 {
+		if n := detections.AtOrAbove(res.Findings, failOn); n > 0 {
+			return &statusError{code: exitFindings, err: fmt.Errorf("%d findings at or above severity %s", n, failOn)}
+		}
+	}
+	if n := len(res.Errors) + len(bad); n > 0 {
+		return &statusError{code: exitSQL, err: fmt.Errorf("%d rules were invalid or failed; the others ran", n)}
+	}
+	return nil
+}
+
+func writeFindings(w io.Writer, format string, findings []*detections.Finding) error {
+	switch format {
+	case "json":
+		return detections.WriteJSON(w, findings)
+	case "ocsf":
+		return detections.WriteOCSF(w, findings, "")
+	}
+	if len(findings) == 0 {
+		_, err := fmt.Fprintln(w, "no findings")
+		return err
+	}
+	return detections.WriteTable(w, findings)
+}
+
+func runDetectList(g *globalOptions, o *detectOptions) error {
+	rules, bad, settings, err := o.loadRules()
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "RULE\tSEVERITY\tENTITY\tWINDOW\tATT&CK\tPARAMETERS")
+	for _, r := range rules {
+		var attack, params []string
+		for _, a := range r.Attack {
+			attack = append(attack, a.Tactic+":"+a.Technique)
+		}
+		for _, p := range r.Params {
+			v := p.Name + "=" + r.Value(settings, p.Name)
+			if p.Unit != "" {
+				v += " (" + p.Unit + ")"
+			}
+			params = append(params, v)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Severity, r.Entity, detections.FormatDuration(r.Window),
+			strings.Join(attack, ","), strings.Join(params, "; "))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	return badRules(g, bad)
+}
+
+func badRules(g *globalOptions, bad []error) error {
+	for _, e := range bad {
+		g.logger.Error("rule skipped", "err", e)
+	}
+	if len(bad) > 0 {
+		return &statusError{code: exitSQL, err: fmt.Errorf("%d rule files are invalid", len(bad)), silent: false}
+	}
+	return nil
+}
+
+func runDetectExplain(g *globalOptions, o *detectOptions, id string) error {
+	rules, bad, settings, err := o.loadRules()
+	if err != nil {
+		return err
+	}
+	w, err := o.window()
+	if err != nil {
+		return err
+	}
+	for _, r := range rules {
+		if r.ID != id {
+			continue
+		}
+		cfg := detections.Config{Window: w, Settings: settings}
+		sql, err := detections.ReproduceSQL(r, &cfg)
+		if err != nil {
+			return usageError(err)
+		}
+		fmt.Fprintf(g.stdout, "-- %s: %s (%s)\n-- %s\n", r.ID, r.Title, r.Severity, r.File)
+		for _, line := range strings.Split(r.Description, "\n") {
+			fmt.Fprintf(g.stdout, "-- %s\n", line)
+		}
+		fmt.Fprintf(g.stdout, "-- window %s to %s; run with: flowq sql -f FILE\n%s", w.Since.Format(time.RFC3339), w.Until.Format(time.RFC3339), sql)
+		return badRules(g, bad)
+	}
+	return usageError(errors.New("unknown rule " + fmt.Sprintf("%q", id) + ": see flowq detect list"))
+}

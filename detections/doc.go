@@ -1,0 +1,86 @@
+// Package detections runs packs of SQL detection rules over a flowq dataset
+// and turns their rows into findings.
+//
+// # Rule files
+//
+// A rule is one .sql file. It starts with YAML front matter inside a SQL
+// block comment, so the file stays valid SQL for editors and linters: the
+// first line is "/*---" and the front matter ends at a line "---*/". The
+// SQL query follows. Example:
+//
+//	/*---
+//	id: ssh_bruteforce
+//	title: SSH brute force
+//	description: Many short connections from one source to port 22 of one host.
+//	severity: high
+//	attack:
+//	  - tactic: TA0006
+//	    technique: T1110.001
+//	tags: [ssh, brute-force]
+//	entity: pair
+//	window: 20m
+//	parameters:
+//	  - name: min_attempts
+//	    type: int
+//	    default: 30
+//	    unit: connections
+//	    description: connections in one window that fire the rule
+//	investigation: Check whether the source is a known bastion or scanner.
+//	---*/
+//	SELECT ... FROM window_flows WHERE dstport = 22 ...
+//
+// The front matter keys are id (lower case letters, digits and _), title,
+// description, severity (info, low, medium, high or critical), attack (a
+// list of tactic and technique ids), tags and entity (source, destination,
+// interface or pair). The key window is the time bucket that counts are
+// taken over, a Go duration that also accepts the units d and w. The key
+// baseline is true when the rule reads baseline_flows. Then come
+// parameters and investigation.
+//
+// # Parameters
+//
+// The SQL refers to a parameter as {{name}}. Before a rule runs, every
+// placeholder is replaced by an SQL literal of the parameter's type: int,
+// float, string, ports (a list of ports and port ranges such as 5900-5910),
+// cidrs (a list of addresses and networks) or strings. Values are checked
+// against the type before they are written, so a value can never change the
+// structure of the query. The value is the default of the front matter,
+// replaced by the config file (--config) and then by --set rule.param=value.
+//
+// These placeholders are always defined: {{since}} and {{until}} (the
+// window as TIMESTAMPTZ literals), {{baseline_since}} (the start of the
+// baseline history), {{window}} (the rule's window as an INTERVAL) and
+// {{window_seconds}}.
+//
+// # Tables
+//
+// Run materialises the window once per run into TEMP tables, and every
+// rule reads those instead of the Parquet files:
+//
+//   - window_flows: the traffic records (log_status OK or NULL) whose
+//     [start, end] overlaps [since, until), with the columns rules need, the
+//     derived booleans src_private and dst_private, and egress: the
+//     record's flow_direction is egress, or, when the field is missing, a
+//     private source sends to a public destination.
+//   - window_status: the NODATA and SKIPDATA records of the window.
+//   - baseline_flows: the same columns as window_flows for the records of
+//     [since - baseline, since), filled only when a rule of the run sets
+//     baseline: true.
+//   - threat_list: the networks of --threat-list as (network, lo, hi),
+//     with lo and hi the first and last IPv4 address as integers, or NULL
+//     for IPv6 networks.
+//
+// # Result columns
+//
+// A rule returns one row per finding candidate. Required columns: entity
+// (VARCHAR), first_seen and last_seen (TIMESTAMPTZ). Optional columns that
+// the engine understands: src_addr, dst_addr, dst_port, protocol and
+// interface_id; they select the evidence rows, are matched against the
+// allowlist and fill the OCSF endpoints. Every other numeric column is a
+// count of the finding, and every other column is a detail.
+//
+// Rows with the same entity are merged into one finding per rule, entity
+// and run window: first_seen is the earliest, last_seen the latest, and each
+// count is the largest of the rows, which for a rule that groups by time
+// bucket is the peak bucket.
+package detections

@@ -1,0 +1,63 @@
+/*---
+id: port_scan_vertical
+title: Vertical port scan
+description: >
+  One source probes many distinct ports of one destination within a window.
+  Only probes count: rejected records or records of at most max_packets
+  packets. Common service ports are left out, because clients legitimately
+  reach many of them.
+severity: medium
+attack:
+  - tactic: TA0007
+    technique: T1046
+  - tactic: TA0043
+    technique: T1595.001
+tags: [scan, reconnaissance]
+entity: pair
+window: 10m
+parameters:
+  - name: min_ports
+    type: int
+    default: 25
+    unit: distinct ports per window
+    description: distinct probed destination ports from one source to one destination within one window that fire the rule
+  - name: max_packets
+    type: int
+    default: 2
+    unit: packets
+    description: accepted records of at most this many packets count as probes
+  - name: excluded_ports
+    type: ports
+    default: [53, 80, 123, 443, 853, 8080, 8443]
+    unit: ports
+    description: destination ports that never count toward the distinct ports
+investigation: >
+  Vulnerability scanners, monitoring hosts and load-balancer health checks
+  look like scans: allowlist them by source. From the evidence, find the
+  ports that were accepted, and check the services behind them for
+  follow-up connections from the same source.
+---*/
+WITH probes AS (
+  SELECT srcaddr, dstaddr, dstport, start_time, end_time, action,
+    time_bucket({{window}}, start_time) AS bucket
+  FROM window_flows
+  WHERE protocol IN (6, 17) AND NOT list_contains({{excluded_ports}}, dstport)
+    AND (action = 'REJECT' OR packets <= {{max_packets}})
+    AND NOT (egress AND dst_private)
+),
+fired AS (
+  SELECT srcaddr, dstaddr, max(n) AS peak_window_ports
+  FROM (SELECT srcaddr, dstaddr, bucket, count(DISTINCT dstport) AS n FROM probes GROUP BY ALL)
+  WHERE n >= {{min_ports}}
+  GROUP BY ALL
+)
+SELECT p.srcaddr || ' -> ' || p.dstaddr AS entity,
+  p.srcaddr AS src_addr, p.dstaddr AS dst_addr,
+  min(p.start_time) AS first_seen, max(p.end_time) AS last_seen,
+  count(DISTINCT p.dstport) AS distinct_ports,
+  count(DISTINCT p.dstport) FILTER (WHERE p.action = 'ACCEPT') AS accepted_ports,
+  count(*) AS probes,
+  count(*) FILTER (WHERE p.action = 'REJECT') AS rejected,
+  max(f.peak_window_ports) AS peak_window_ports
+FROM probes p JOIN fired f USING (srcaddr, dstaddr)
+GROUP BY p.srcaddr, p.dstaddr

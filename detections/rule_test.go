@@ -1,0 +1,159 @@
+package detections
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+const validRule = `/*---
+id: test_rule
+title: Test rule
+description: A rule for tests.
+severity: medium
+attack:
+  - tactic: TA0007
+    technique: T1046
+tags: [test]
+entity: source
+window: 10m
+parameters:
+  - name: min_count
+    type: int
+    default: 3
+    unit: records
+    description: records that fire the rule
+investigation: Look at it.
+---*/
+SELECT srcaddr AS entity, min(start_time) AS first_seen, max(end_time) AS last_seen, count(*) AS n
+FROM window_flows GROUP BY srcaddr HAVING count(*) >= {{min_count}}`
+
+func TestParseRuleFields(t *testing.T) {
+	r, err := ParseRule("test.sql", []byte(validRule))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.ID != "test_rule" || r.Severity != SeverityMedium || r.Window != 10*time.Minute || r.Entity != EntitySource {
+		t.Errorf("rule = %+v", r)
+	}
+	if len(r.Params) != 1 || r.Params[0].Default != int64(3) {
+		t.Errorf("params = %+v", r.Params)
+	}
+	if r.SQLLine != 20 {
+		t.Errorf("SQLLine = %d, want 20", r.SQLLine)
+	}
+}
+
+func TestParseRuleErrorsPositioned(t *testing.T) {
+	cases := []struct {
+		name, from, to string
+		line           int
+		want           string
+	}{
+		{"severity", "severity: medium", "severity: urgent", 5, "invalid severity"},
+		{"id", "id: test_rule", "id: Test-Rule", 2, "invalid id"},
+		{"unknown key", "tags: [test]", "tagz: [test]", 9, "unknown key"},
+		{"placeholder", "{{min_count}}", "{{max_count}}", 21, "unknown placeholder"},
+		{"default", "default: 3", "default: many", 15, "invalid default"},
+		{"window", "window: 10m", "window: soon", 11, "invalid window"},
+		{"indentation", "    unit: records", "      unit: records", 16, "mapping values are not allowed"},
+		{"attack", "technique: T1046", "technique: scan", 6, "invalid attack"},
+		{"no end", "---*/", "--", 21, "ends the front matter"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := ParseRule("bad.sql", []byte(strings.Replace(validRule, c.from, c.to, 1)))
+			var pe *ParseError
+			if !errors.As(err, &pe) {
+				t.Fatalf("error = %v, want a *ParseError", err)
+			}
+			if pe.Line != c.line || pe.File != "bad.sql" {
+				t.Errorf("position = %s:%d, want bad.sql:%d (%v)", pe.File, pe.Line, c.line, err)
+			}
+			if !strings.Contains(err.Error(), c.want) || !errors.Is(err, ErrInvalidRule) {
+				t.Errorf("error = %v, want it to contain %q", err, c.want)
+			}
+		})
+	}
+}
+
+func TestRuleFormatRoundTrip(t *testing.T) {
+	rules, err := BuiltinPack()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rules {
+		back, err := ParseRule(r.File, r.Format())
+		if err != nil {
+			t.Fatalf("%s: parse formatted rule: %v\n%s", r.ID, err, r.Format())
+		}
+		back.SQLLine = r.SQLLine
+		if !reflect.DeepEqual(stripLines(back), stripLines(r)) {
+			t.Errorf("%s: round trip changed the rule:\n%+v\n%+v", r.ID, back, r)
+		}
+	}
+}
+
+func stripLines(r *Rule) *Rule {
+	c := *r
+	c.Params = append([]Param(nil), r.Params...)
+	for i := range c.Params {
+		c.Params[i].line, c.Params[i].defaultLine = 0, 0
+	}
+	return &c
+}
+
+func TestRenderFillsParameters(t *testing.T) {
+	r, err := ParseRule("test.sql", []byte(validRule))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := Settings{}
+	s.Set("test_rule", "min_count", "7")
+	sql, err := r.Render(s, Window{Since: testStart, Until: testStart.Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(sql, "count(*) >= 7") {
+		t.Errorf("rendered SQL:\n%s", sql)
+	}
+	s.Set("test_rule", "min_count", "7; DROP TABLE x")
+	if _, err := r.Render(s, Window{Since: testStart, Until: testStart.Add(time.Hour)}); err == nil {
+		t.Error("a non-integer value was accepted")
+	}
+}
+
+func TestBuiltinPackParses(t *testing.T) {
+	rules, err := BuiltinPack()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rules) == 0 {
+		t.Fatal("the built-in pack is empty")
+	}
+}
+
+func FuzzParseRule(f *testing.F) {
+	f.Add([]byte(validRule))
+	f.Add([]byte("/*---\nid: x\n---*/\nSELECT 1"))
+	f.Add([]byte("/*---\n- a\n  - b: [1, 'x''y', \"z\"]\nk: |\n  text\n---*/\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r, err := ParseRule("fuzz.sql", data)
+		if err != nil {
+			var pe *ParseError
+			if !errors.As(err, &pe) {
+				t.Fatalf("error %v is not a *ParseError", err)
+			}
+			return
+		}
+		back, err := ParseRule("fuzz.sql", r.Format())
+		if err != nil {
+			t.Fatalf("formatted rule does not parse: %v\n%s", err, r.Format())
+		}
+		if back.ID != r.ID || back.Severity != r.Severity || back.Window != r.Window || back.SQL != r.SQL {
+			t.Fatalf("round trip changed the rule")
+		}
+	})
+}

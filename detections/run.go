@@ -1,0 +1,501 @@
+package detections
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"math/big"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/flowq/flowq/query"
+)
+
+// Finding is one rule firing for one entity in one run window.
+type Finding struct {
+	// UID identifies the rule, entity and window; the same run over the
+	// same data gives the same UID.
+	UID         string
+	RuleID      string
+	Title       string
+	Description string
+	Severity    Severity
+	Attack      []Attack
+	Entity      string
+	EntityType  string
+	FirstSeen   time.Time
+	LastSeen    time.Time
+	// WindowStart and WindowEnd are the run's [since, until).
+	WindowStart time.Time
+	WindowEnd   time.Time
+	SrcAddr     string
+	DstAddr     string
+	DstPort     *int
+	Protocol    *int
+	InterfaceID string
+	// Counts are the numeric columns of the rule's row, int64 or float64.
+	Counts map[string]any
+	// Details are the other columns of the rule's row, as text.
+	Details map[string]string
+	// Evidence are up to Config.EvidenceRows flow records of the finding,
+	// the largest by bytes first.
+	Evidence []map[string]any
+	// SQL reproduces the finding with flowq sql: the window tables and the
+	// rule's query with its parameters filled in.
+	SQL string
+}
+
+// Config is one detection run.
+type Config struct {
+	Window
+	// Settings replace parameter defaults.
+	Settings Settings
+	// Allowlist suppresses findings; nil suppresses none.
+	Allowlist *Allowlist
+	// ThreatList fills the threat_list table.
+	ThreatList ThreatList
+	// EvidenceRows is the number of flow records kept per finding.
+	// Default 5.
+	EvidenceRows int
+}
+
+// RuleError is a rule that failed to run.
+type RuleError struct {
+	RuleID string
+	File   string
+	Err    error
+}
+
+func (e *RuleError) Error() string {
+	return fmt.Sprintf("rule %q (%s): %v", e.RuleID, e.File, e.Err)
+}
+
+func (e *RuleError) Unwrap() error { return e.Err }
+
+// Result is the outcome of a run.
+type Result struct {
+	// Findings are sorted by severity, most severe first, then by rule
+	// and entity.
+	Findings []*Finding
+	// Suppressed counts the findings that the allowlist dropped.
+	Suppressed int
+	// Errors are the rules that failed, as *RuleError values.
+	Errors []error
+	// Rules counts the rules that ran.
+	Rules int
+}
+
+// Validate checks the window and settings against the rules.
+func (c *Config) Validate(rules []*Rule) error {
+	if c.Since.IsZero() || c.Until.IsZero() || !c.Until.After(c.Since) {
+		return fmt.Errorf("invalid detection window [%s, %s): give a since before until", c.Since.Format(time.RFC3339), c.Until.Format(time.RFC3339))
+	}
+	if c.Baseline < 0 {
+		return fmt.Errorf("invalid baseline %s: give 0 or more", c.Baseline)
+	}
+	return c.Settings.Check(rules)
+}
+
+// DataSince returns the earliest time that a run reads: the start of the
+// baseline history. Open the query engine with Since set to it and Until
+// to the window's Until.
+func (c *Config) DataSince() time.Time {
+	return c.Since.Add(-c.Baseline)
+}
+
+// windowColumns are the columns of window_flows and baseline_flows.
+const windowColumns = `start, "end", start_time, end_time, account_id, region, vpc_id, subnet_id, instance_id,
+  interface_id, srcaddr, dstaddr, srcport, dstport, protocol, packets, bytes, action, tcp_flags,
+  flow_direction, pkt_srcaddr, pkt_dstaddr, pkt_dst_aws_service`
+
+// SetupSQL returns the statements that materialise the window tables. The
+// address classes are computed once per distinct address, not per record.
+func SetupSQL(w Window, baseline bool) string {
+	since, until := w.Since.Unix(), untilSeconds(w.Until)
+	var b strings.Builder
+	fmt.Fprintf(&b, `CREATE OR REPLACE TEMP TABLE flowq_scope AS
+SELECT %s, log_status FROM flows
+WHERE coalesce("end", start) >= %d AND coalesce(start, "end") < %d;
+`, windowColumns, since-int64(w.Baseline/time.Second)*boolInt(baseline), until)
+	fmt.Fprintf(&b, `CREATE OR REPLACE TEMP TABLE flowq_addr AS
+SELECT addr, coalesce(is_private(addr), false) AS private FROM (
+  SELECT srcaddr AS addr FROM flowq_scope UNION SELECT dstaddr FROM flowq_scope) WHERE addr IS NOT NULL;
+`)
+	body := `SELECT f.* EXCLUDE (log_status), coalesce(s.private, false) AS src_private, coalesce(d.private, false) AS dst_private,
+  coalesce(f.flow_direction = 'egress', coalesce(s.private, false) AND NOT coalesce(d.private, false)) AS egress
+FROM flowq_scope f LEFT JOIN flowq_addr s ON s.addr = f.srcaddr LEFT JOIN flowq_addr d ON d.addr = f.dstaddr
+WHERE coalesce(f.log_status, 'OK') = 'OK'`
+	fmt.Fprintf(&b, "CREATE OR REPLACE TEMP TABLE window_flows AS\n%s AND coalesce(f.\"end\", f.start) >= %d;\n", body, since)
+	if baseline {
+		fmt.Fprintf(&b, "CREATE OR REPLACE TEMP TABLE baseline_flows AS\n%s AND coalesce(f.\"end\", f.start) < %d;\n", body, since)
+	} else {
+		b.WriteString("CREATE OR REPLACE TEMP TABLE baseline_flows AS SELECT * FROM window_flows WHERE false;\n")
+	}
+	fmt.Fprintf(&b, `CREATE OR REPLACE TEMP TABLE window_status AS
+SELECT %s, log_status FROM flowq_scope WHERE log_status IN ('NODATA', 'SKIPDATA') AND coalesce("end", start) >= %d;
+DROP TABLE flowq_scope;
+DROP TABLE flowq_addr;
+`, windowColumns, since)
+	b.WriteString("CREATE OR REPLACE TEMP TABLE threat_list (network VARCHAR, lo BIGINT, hi BIGINT)")
+	return b.String()
+}
+
+func boolInt(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func untilSeconds(t time.Time) int64 {
+	s := t.Unix()
+	if t.Nanosecond() > 0 {
+		s++
+	}
+	return s
+}
+
+// threatListSQL returns INSERT statements for the threat list, or "".
+func threatListSQL(list ThreatList) string {
+	if len(list) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("INSERT INTO threat_list VALUES ")
+	for i, p := range list {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		if p.Addr().Is4() {
+			lo := new(big.Int).SetBytes(p.Addr().AsSlice()).Int64()
+			hi := lo | (1<<(32-p.Bits()) - 1)
+			fmt.Fprintf(&b, "(%s, %d, %d)", sqlString(p.String()), lo, hi)
+		} else {
+			fmt.Fprintf(&b, "(%s, NULL, NULL)", sqlString(p.String()))
+		}
+	}
+	return b.String()
+}
+
+// ReproduceSQL returns a script for flowq sql that builds the window
+// tables and runs the rule with its parameters filled in.
+func ReproduceSQL(r *Rule, c *Config) (string, error) {
+	sql, err := r.Render(c.Settings, c.Window)
+	if err != nil {
+		return "", err
+	}
+	script := SetupSQL(c.Window, r.Baseline && c.Baseline > 0) + ";\n"
+	if t := threatListSQL(c.ThreatList); t != "" {
+		script += t + ";\n"
+	}
+	return script + sql + ";\n", nil
+}
+
+// Run materialises the window once on a session of engine, runs every rule
+// against it and returns the findings. A rule that fails is reported in
+// Result.Errors and the others still run; Run returns an error only when
+// the window cannot be built or ctx is cancelled.
+func Run(ctx context.Context, engine *query.Engine, rules []*Rule, c Config) (*Result, error) {
+	if err := c.Validate(rules); err != nil {
+		return nil, err
+	}
+	if c.EvidenceRows == 0 {
+		c.EvidenceRows = 5
+	}
+	conn, err := engine.Conn()
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+
+	needBaseline := false
+	for _, r := range rules {
+		needBaseline = needBaseline || (r.Baseline && c.Baseline > 0)
+	}
+	setup := SetupSQL(c.Window, needBaseline)
+	if t := threatListSQL(c.ThreatList); t != "" {
+		setup += ";\n" + t
+	}
+	if _, err := conn.Exec(ctx, setup); err != nil {
+		return nil, fmt.Errorf("build the detection window: %w", err)
+	}
+
+	res := &Result{}
+	for _, r := range rules {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		findings, err := runRule(ctx, conn, r, &c)
+		if err != nil {
+			if query.KindOf(err) == query.KindInterrupted {
+				return nil, err
+			}
+			res.Errors = append(res.Errors, &RuleError{RuleID: r.ID, File: r.File, Err: err})
+			continue
+		}
+		res.Rules++
+		for _, f := range findings {
+			if c.Allowlist.Allows(f) {
+				res.Suppressed++
+				continue
+			}
+			if err := addEvidence(ctx, conn, f, c.EvidenceRows); err != nil {
+				res.Errors = append(res.Errors, &RuleError{RuleID: r.ID, File: r.File, Err: fmt.Errorf("collect evidence: %w", err)})
+			}
+			res.Findings = append(res.Findings, f)
+		}
+	}
+	sort.SliceStable(res.Findings, func(i, j int) bool {
+		a, b := res.Findings[i], res.Findings[j]
+		if a.Severity != b.Severity {
+			return a.Severity > b.Severity
+		}
+		if a.RuleID != b.RuleID {
+			return a.RuleID < b.RuleID
+		}
+		return a.Entity < b.Entity
+	})
+	return res, nil
+}
+
+// runRule runs one rule and merges its rows by entity.
+func runRule(ctx context.Context, conn *query.Conn, r *Rule, c *Config) ([]*Finding, error) {
+	sql, err := r.Render(c.Settings, c.Window)
+	if err != nil {
+		return nil, err
+	}
+	reproduce, err := ReproduceSQL(r, c)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := conn.Query(ctx, sql)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	cols := rows.Columns()
+	index := map[string]int{}
+	for i, col := range cols {
+		index[col.Name] = i
+	}
+	for _, need := range []string{"entity", "first_seen", "last_seen"} {
+		if _, ok := index[need]; !ok {
+			return nil, fmt.Errorf("the query returns no column %q: every rule must return entity, first_seen and last_seen", need)
+		}
+	}
+
+	byEntity := map[string]*Finding{}
+	var order []*Finding
+	for rows.Next() {
+		vals := rows.Values()
+		entity := fmt.Sprint(vals[index["entity"]])
+		first, ok1 := vals[index["first_seen"]].(time.Time)
+		last, ok2 := vals[index["last_seen"]].(time.Time)
+		if vals[index["entity"]] == nil || !ok1 || !ok2 {
+			return nil, fmt.Errorf("a row has a NULL entity or a first_seen or last_seen that is not a timestamp")
+		}
+		f, seen := byEntity[entity]
+		if !seen {
+			f = newFinding(r, c, entity, reproduce)
+			byEntity[entity] = f
+			order = append(order, f)
+			f.FirstSeen, f.LastSeen = first, last
+		}
+		if first.Before(f.FirstSeen) {
+			f.FirstSeen = first
+		}
+		if last.After(f.LastSeen) {
+			f.LastSeen = last
+		}
+		for i, col := range cols {
+			mergeColumn(f, col.Name, vals[i], seen)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return order, nil
+}
+
+func newFinding(r *Rule, c *Config, entity, reproduce string) *Finding {
+	sum := sha256.Sum256([]byte(r.ID + "\x00" + entity + "\x00" + c.Since.UTC().Format(time.RFC3339) + "\x00" + c.Until.UTC().Format(time.RFC3339)))
+	return &Finding{
+		UID: hex.EncodeToString(sum[:16]), RuleID: r.ID, Title: r.Title, Description: r.Description,
+		Severity: r.Severity, Attack: r.Attack, Entity: entity, EntityType: r.Entity,
+		WindowStart: c.Since.UTC(), WindowEnd: c.Until.UTC(),
+		Counts: map[string]any{}, Details: map[string]string{}, SQL: reproduce,
+	}
+}
+
+// mergeColumn folds one value of a row into its finding: identifying
+// columns keep the first row's value, counts keep the largest.
+func mergeColumn(f *Finding, name string, v any, seen bool) {
+	if v == nil {
+		return
+	}
+	switch name {
+	case "entity", "first_seen", "last_seen":
+		return
+	case "src_addr", "dst_addr", "interface_id":
+		if seen {
+			return
+		}
+		s := fmt.Sprint(v)
+		switch name {
+		case "src_addr":
+			f.SrcAddr = s
+		case "dst_addr":
+			f.DstAddr = s
+		default:
+			f.InterfaceID = s
+		}
+		return
+	case "dst_port", "protocol":
+		if n, ok := number(v); ok && !seen {
+			i := int(n.(int64))
+			if name == "dst_port" {
+				f.DstPort = &i
+			} else {
+				f.Protocol = &i
+			}
+		}
+		return
+	}
+	n, ok := number(v)
+	if !ok {
+		if _, has := f.Details[name]; !has {
+			f.Details[name] = fmt.Sprint(v)
+		}
+		return
+	}
+	old, has := f.Counts[name]
+	if !has || less(old, n) {
+		f.Counts[name] = n
+	}
+}
+
+// number converts a DuckDB numeric value to int64 or float64.
+func number(v any) (any, bool) {
+	switch x := v.(type) {
+	case int8:
+		return int64(x), true
+	case int16:
+		return int64(x), true
+	case int32:
+		return int64(x), true
+	case int64:
+		return x, true
+	case uint8:
+		return int64(x), true
+	case uint16:
+		return int64(x), true
+	case uint32:
+		return int64(x), true
+	case uint64:
+		return int64(x), true
+	case *big.Int:
+		if x.IsInt64() {
+			return x.Int64(), true
+		}
+		f, _ := new(big.Float).SetInt(x).Float64()
+		return f, true
+	case float32:
+		return float64(x), true
+	case float64:
+		return x, true
+	case query.Decimal:
+		return decimalFloat(x), true
+	}
+	return nil, false
+}
+
+func less(a, b any) bool {
+	return toF(a) < toF(b)
+}
+
+func toF(v any) float64 {
+	switch x := v.(type) {
+	case int64:
+		return float64(x)
+	case float64:
+		return x
+	}
+	return 0
+}
+
+// addEvidence fetches the largest flow records of a finding's entity
+// between its first and last seen.
+func addEvidence(ctx context.Context, conn *query.Conn, f *Finding, limit int) error {
+	conds := []string{"start_time <= $1", "end_time >= $2"}
+	args := []any{f.LastSeen, f.FirstSeen}
+	add := func(col string, v any) {
+		args = append(args, v)
+		conds = append(conds, fmt.Sprintf("%s = $%d", col, len(args)))
+	}
+	if f.SrcAddr != "" {
+		add("srcaddr", f.SrcAddr)
+	}
+	if f.DstAddr != "" {
+		add("dstaddr", f.DstAddr)
+	}
+	if f.DstPort != nil {
+		add("dstport", int32(*f.DstPort))
+	}
+	if f.Protocol != nil {
+		add("protocol", int32(*f.Protocol))
+	}
+	if f.InterfaceID != "" {
+		add("interface_id", f.InterfaceID)
+	}
+	table := "window_flows"
+	if f.RuleID == "skipdata_lost_telemetry" {
+		table = "window_status"
+	}
+	sql := fmt.Sprintf(`SELECT start_time, end_time, interface_id, srcaddr, srcport, dstaddr, dstport, protocol,
+  packets, bytes, action, flow_direction FROM %s WHERE %s
+ORDER BY bytes DESC NULLS LAST, packets DESC NULLS LAST, start_time, srcport LIMIT %d`, table, strings.Join(conds, " AND "), limit)
+	rows, err := conn.Query(ctx, sql, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		m := map[string]any{}
+		for i, col := range rows.Columns() {
+			v := rows.Values()[i]
+			if n, ok := number(v); ok {
+				v = n
+			}
+			if t, ok := v.(time.Time); ok {
+				v = t.UTC().Format(time.RFC3339)
+			}
+			m[col.Name] = v
+		}
+		f.Evidence = append(f.Evidence, m)
+	}
+	return rows.Err()
+}
+
+// AtOrAbove counts the findings of severity min or higher.
+func AtOrAbove(findings []*Finding, min Severity) int {
+	n := 0
+	for _, f := range findings {
+		if f.Severity >= min {
+			n++
+		}
+	}
+	return n
+}
+
+func decimalFloat(d query.Decimal) float64 {
+	if d.Unscaled == nil {
+		return 0
+	}
+	f, _ := new(big.Float).SetInt(d.Unscaled).Float64()
+	for i := 0; i < d.Scale; i++ {
+		f /= 10
+	}
+	return f
+}
