@@ -38,8 +38,12 @@ type detectOptions struct {
 const detectLong = `Run detection rules over the dataset and report findings.
 
 The built-in pack has rules for SSH and RDP brute force, vertical port
-scans, floods toward one destination and large transfers to one internet
-address. "flowq detect list" shows them with their parameters.
+scans and horizontal sweeps, internet access to admin and database ports,
+floods toward or from one host, large transfers and egress volume above
+baseline, risky egress (SMB, RPC, VNC, IRC, TFTP, SMTP, mining pool ports),
+DNS to unapproved resolvers, large ICMP, unusual IP protocols, REJECT
+spikes and new ports against baseline, --threat-list matches and skipped
+flow log records. "flowq detect list" shows them with their parameters.
 
 A rule is a .sql file with YAML front matter (see docs/detections.md).
 --pack DIR adds the rules of a folder; a rule with the id of a built-in rule

@@ -1,0 +1,44 @@
+/*---
+id: dos_source
+title: Instance sending a flood to the internet
+description: >
+  A private source sends accepted egress packets to public addresses at a
+  rate per minute, averaged over one window, that an instance rarely needs:
+  the instance takes part in a denial of service, usually after a
+  compromise. One finding per source.
+severity: high
+attack:
+  - tactic: TA0040
+    technique: T1498.001
+  - tactic: TA0040
+    technique: T1499
+tags: [dos, egress, volume]
+entity: source
+window: 5m
+parameters:
+  - name: min_packets_per_minute
+    type: int
+    default: 100000
+    unit: packets per minute
+    description: egress packet rate of one source to public addresses, averaged over one window, that fires the rule
+investigation: >
+  Check how many destinations and ports the packets went to: one target
+  and one port, or UDP toward TCP service ports, points to a flood, while
+  streaming or backup servers spread across many clients. Isolate the
+  instance, and look for the process and for how it was compromised.
+---*/
+WITH buckets AS (
+  SELECT srcaddr, time_bucket({{window}}, start_time) AS bucket,
+    min(start_time) AS first_seen, max(end_time) AS last_seen,
+    count(DISTINCT dstaddr) AS destinations, sum(packets) AS packets, sum(bytes) AS bytes
+  FROM window_flows
+  WHERE egress AND src_private AND NOT dst_private AND action = 'ACCEPT'
+  GROUP BY ALL
+)
+SELECT srcaddr AS entity, srcaddr AS src_addr,
+  min(first_seen) AS first_seen, max(last_seen) AS last_seen,
+  max(destinations) AS peak_window_destinations, sum(packets) AS packets, sum(bytes) AS bytes,
+  max(packets * 60 // {{window_seconds}}) AS peak_packets_per_minute
+FROM buckets
+WHERE packets * 60 // {{window_seconds}} >= {{min_packets_per_minute}}
+GROUP BY srcaddr

@@ -1,0 +1,65 @@
+/*---
+id: port_sweep_horizontal
+title: Horizontal port sweep
+description: >
+  One source probes one port on many distinct destination hosts within a
+  window, as worm propagation and host discovery do. Only probes count:
+  rejected records or records of at most max_packets packets, over TCP or
+  UDP. Ports that clients reach on many hosts as a matter of course are
+  left out.
+severity: medium
+attack:
+  - tactic: TA0007
+    technique: T1046
+  - tactic: TA0007
+    technique: T1018
+  - tactic: TA0043
+    technique: T1595.001
+tags: [scan, sweep, reconnaissance]
+entity: source
+window: 10m
+parameters:
+  - name: min_hosts
+    type: int
+    default: 25
+    unit: distinct destinations per window
+    description: distinct destination addresses probed on one port by one source within one window that fire the rule
+  - name: max_packets
+    type: int
+    default: 2
+    unit: packets
+    description: accepted records of at most this many packets count as probes
+  - name: excluded_ports
+    type: ports
+    default: [53, 80, 123, 443, 853]
+    unit: ports
+    description: destination ports that never count, because clients reach them on many hosts
+investigation: >
+  Scanners, monitoring hosts and service-discovery agents sweep on purpose:
+  allowlist them by source. Otherwise list the destinations that accepted
+  the probe and look for follow-up sessions from the same source to them,
+  and check the source for malware that spreads over the swept port.
+---*/
+WITH probes AS (
+  SELECT srcaddr, dstaddr, dstport, protocol, start_time, end_time, action,
+    time_bucket({{window}}, start_time) AS bucket
+  FROM window_flows
+  WHERE protocol IN (6, 17) AND NOT list_contains({{excluded_ports}}, dstport)
+    AND (action = 'REJECT' OR packets <= {{max_packets}})
+),
+fired AS (
+  SELECT srcaddr, dstport, protocol, max(n) AS peak_window_hosts
+  FROM (SELECT srcaddr, dstport, protocol, bucket, count(DISTINCT dstaddr) AS n FROM probes GROUP BY ALL)
+  WHERE n >= {{min_hosts}}
+  GROUP BY ALL
+)
+SELECT p.srcaddr || ' -> *:' || p.dstport AS entity,
+  p.srcaddr AS src_addr, p.dstport AS dst_port, p.protocol AS protocol,
+  min(p.start_time) AS first_seen, max(p.end_time) AS last_seen,
+  count(DISTINCT p.dstaddr) AS distinct_hosts,
+  count(DISTINCT p.dstaddr) FILTER (WHERE p.action = 'ACCEPT') AS accepted_hosts,
+  count(*) AS probes,
+  count(*) FILTER (WHERE p.action = 'REJECT') AS rejected,
+  max(f.peak_window_hosts) AS peak_window_hosts
+FROM probes p JOIN fired f USING (srcaddr, dstport, protocol)
+GROUP BY p.srcaddr, p.dstport, p.protocol

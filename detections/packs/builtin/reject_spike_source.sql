@@ -1,0 +1,71 @@
+/*---
+id: reject_spike_source
+title: REJECT spike from one source
+description: >
+  The REJECT records of one source in an hour of the window exceed that
+  source's own hourly baseline: the mean plus k standard deviations of its
+  REJECT count per hour over the baseline history. Baseline hours are
+  the hours in which the source had any record, so quiet hours with
+  traffic count as zero. The rule needs min_samples such hours, and the
+  count must also reach min_rejects, so that small changes on a quiet
+  source do not fire.
+severity: medium
+attack:
+  - tactic: TA0007
+    technique: T1046
+  - tactic: TA0040
+    technique: T1499
+tags: [reject, anomaly, baseline]
+entity: source
+window: 1h
+baseline: true
+parameters:
+  - name: k
+    type: float
+    default: 3
+    unit: standard deviations
+    description: how many standard deviations above the baseline mean an hour's REJECT count must be
+  - name: min_samples
+    type: int
+    default: 24
+    unit: hours
+    description: baseline hours with records that the source needs before the rule judges it
+  - name: min_rejects
+    type: int
+    default: 100
+    unit: records per hour
+    description: REJECT records in one hour that an hour needs to fire, whatever the baseline
+investigation: >
+  A new network ACL or security group rule raises REJECT counts on
+  purpose, so check recent changes first. Otherwise look at the rejected
+  ports and peers in the evidence: many ports or hosts point to a scan,
+  and one port points to a client that keeps retrying a blocked service.
+---*/
+WITH base AS (
+  SELECT srcaddr AS key, time_bucket({{window}}, start_time) AS hour,
+    count(*) FILTER (WHERE action = 'REJECT') AS rejects
+  FROM baseline_flows
+  WHERE srcaddr IS NOT NULL
+  GROUP BY ALL
+),
+stats AS (
+  SELECT key, count(*) AS samples, avg(rejects) AS mean, coalesce(stddev_pop(rejects), 0) AS sd
+  FROM base
+  GROUP BY key
+),
+hours AS (
+  SELECT srcaddr AS key, time_bucket({{window}}, start_time) AS hour,
+    min(start_time) AS first_seen, max(end_time) AS last_seen,
+    count(*) AS rejects, count(DISTINCT dstport) AS distinct_ports
+  FROM window_flows
+  WHERE action = 'REJECT' AND srcaddr IS NOT NULL
+  GROUP BY ALL
+)
+SELECT h.key AS entity, h.key AS src_addr,
+  h.first_seen, h.last_seen,
+  h.rejects, h.distinct_ports,
+  s.samples AS baseline_hours, round(s.mean, 2) AS baseline_mean, round(s.sd, 2) AS baseline_stddev,
+  round(s.mean + {{k}} * s.sd, 2) AS threshold
+FROM hours h JOIN stats s USING (key)
+WHERE s.samples >= {{min_samples}} AND h.rejects >= {{min_rejects}}
+  AND h.rejects > s.mean + {{k}} * s.sd

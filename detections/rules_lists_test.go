@@ -1,0 +1,80 @@
+package detections
+
+import (
+	"testing"
+	"time"
+)
+
+func TestThreatListMatchFires(t *testing.T) {
+	flows := []flow{
+		{src: "10.0.2.20", dst: "198.51.100.66", sport: 50001, dport: 443, proto: 6, packets: 10, bytes: 3000, at: time.Minute, dur: 20, direction: "egress"},
+		{src: "10.0.2.20", dst: "198.51.100.66", sport: 50002, dport: 443, proto: 6, packets: 1, bytes: 60, at: 4 * time.Minute, dur: 1, action: "REJECT", direction: "egress"},
+		{src: "10.0.2.20", dst: "198.51.100.67", sport: 50003, dport: 443, proto: 6, packets: 10, bytes: 3000, at: 5 * time.Minute, dur: 20, direction: "egress"},
+	}
+	cfg := Config{ThreatList: ThreatList{mustPrefix(t, "198.51.100.66/31")}}
+	got := findings(t, "threat_list_match", flows, cfg)
+	if len(got) != 2 {
+		t.Fatalf("got %d findings, want 2", len(got))
+	}
+	f := got[0]
+	if f.Entity != "10.0.2.20 -> 198.51.100.66" {
+		t.Fatalf("entity = %q, want 10.0.2.20 -> 198.51.100.66", f.Entity)
+	}
+	if n := count(t, f, "accepted"); n != 1 {
+		t.Errorf("accepted = %d, want 1", n)
+	}
+	if n := count(t, f, "rejected"); n != 1 {
+		t.Errorf("rejected = %d, want 1", n)
+	}
+	if f.Details["listed_side"] != "destination" || f.Details["listed_network"] != "198.51.100.66/31" {
+		t.Errorf("details = %v", f.Details)
+	}
+	expectSeen(t, f, testStart.Add(time.Minute), testStart.Add(4*time.Minute+time.Second))
+}
+
+func TestThreatListMatchIPv6Source(t *testing.T) {
+	flows := []flow{{src: "2001:db8:bad::5", dst: "2600:1f18::10", sport: 50001, dport: 22, proto: 6, packets: 3, bytes: 180, dur: 1, action: "REJECT", direction: "ingress"}}
+	cfg := Config{ThreatList: ThreatList{mustPrefix(t, "2001:db8:bad::/48")}}
+	f := expectOne(t, findings(t, "threat_list_match", flows, cfg), "2001:db8:bad::5 -> 2600:1f18::10")
+	if f.Details["listed_side"] != "source" {
+		t.Errorf("listed_side = %q, want source", f.Details["listed_side"])
+	}
+}
+
+// An address just outside the listed network and an empty threat list do
+// not fire.
+func TestThreatListMatchNearMisses(t *testing.T) {
+	flows := []flow{{src: "10.0.2.20", dst: "198.51.100.68", sport: 50001, dport: 443, proto: 6, packets: 10, bytes: 3000, dur: 20, direction: "egress"}}
+	data := dataset(t, flows)
+	rules := []*Rule{builtinRule(t, "threat_list_match")}
+	expectNone(t, runRules(t, data, rules, Config{ThreatList: ThreatList{mustPrefix(t, "198.51.100.66/31")}}).Findings)
+	expectNone(t, runRules(t, data, rules, Config{}).Findings)
+}
+
+func TestSkipdataLostTelemetryFires(t *testing.T) {
+	flows := []flow{
+		{iface: "eni-0a1b2c3d4e5f60009", at: 5 * time.Minute, dur: 60, status: "SKIPDATA"},
+		{iface: "eni-0a1b2c3d4e5f60009", at: 20 * time.Minute, dur: 60, status: "SKIPDATA"},
+		{iface: "eni-0a1b2c3d4e5f60009", at: 30 * time.Minute, dur: 60, status: "NODATA"},
+	}
+	f := expectOne(t, findings(t, "skipdata_lost_telemetry", flows, Config{}), "eni-0a1b2c3d4e5f60009")
+	if n := count(t, f, "skipped_records"); n != 2 {
+		t.Errorf("skipped_records = %d, want 2", n)
+	}
+	if f.InterfaceID != "eni-0a1b2c3d4e5f60009" {
+		t.Errorf("interface_id = %q", f.InterfaceID)
+	}
+	if len(f.Evidence) != 2 {
+		t.Errorf("evidence rows = %d, want 2", len(f.Evidence))
+	}
+	expectSeen(t, f, testStart.Add(5*time.Minute), testStart.Add(21*time.Minute))
+}
+
+// NODATA records and traffic records do not fire.
+func TestSkipdataLostTelemetryNoDataIgnored(t *testing.T) {
+	flows := []flow{
+		{iface: "eni-0a1b2c3d4e5f60009", at: 5 * time.Minute, dur: 60, status: "NODATA"},
+		{iface: "eni-0a1b2c3d4e5f60009", src: "10.0.1.1", dst: "10.0.1.2", sport: 1, dport: 2, proto: 6, packets: 1, bytes: 40, dur: 1},
+	}
+	expectNone(t, findings(t, "skipdata_lost_telemetry", flows, Config{}))
+}

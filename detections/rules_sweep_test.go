@@ -1,0 +1,38 @@
+package detections
+
+import (
+	"testing"
+	"time"
+)
+
+// sweep returns one rejected probe from src to each of n hosts of
+// 10.0.8.0/24 on port, one a second.
+func sweep(src string, port, n int) []flow {
+	return repeat(n, func(i int) flow {
+		return flow{src: src, dst: "10.0.8." + itoa(i+1), sport: 51000, dport: port, proto: 6, packets: 1, bytes: 44,
+			at: time.Duration(i) * time.Second, action: "REJECT", direction: "ingress"}
+	})
+}
+
+func TestPortSweepHorizontalFires(t *testing.T) {
+	got := findings(t, "port_sweep_horizontal", sweep("203.0.113.91", 445, 30), Config{})
+	f := expectOne(t, got, "203.0.113.91 -> *:445")
+	if n := count(t, f, "distinct_hosts"); n != 30 {
+		t.Errorf("distinct_hosts = %d, want 30", n)
+	}
+	if n := count(t, f, "rejected"); n != 30 {
+		t.Errorf("rejected = %d, want 30", n)
+	}
+	expectSeen(t, f, testStart, testStart.Add(29*time.Second))
+	if f.SrcAddr != "203.0.113.91" || f.DstPort == nil || *f.DstPort != 445 {
+		t.Errorf("endpoints = %s %v", f.SrcAddr, f.DstPort)
+	}
+}
+
+func TestPortSweepHorizontalOneUnderThreshold(t *testing.T) {
+	expectNone(t, findings(t, "port_sweep_horizontal", sweep("203.0.113.91", 445, 24), Config{}))
+}
+
+func TestPortSweepHorizontalExcludedPort(t *testing.T) {
+	expectNone(t, findings(t, "port_sweep_horizontal", sweep("203.0.113.91", 443, 30), Config{}))
+}
