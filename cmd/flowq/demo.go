@@ -8,12 +8,15 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/flowq/flowq/convert"
+	"github.com/flowq/flowq/detections"
 	"github.com/flowq/flowq/internal/s3store"
 	"github.com/flowq/flowq/internal/sample"
+	"github.com/flowq/flowq/query"
 )
 
 type demoOptions struct {
@@ -24,7 +27,8 @@ type demoOptions struct {
 }
 
 const demoLong = `Write a sample flow-log archive in AWS's exact S3 key layout, convert it,
-and show what to run next. No AWS account is needed.
+run the built-in detection pack over it, and show what to run next. No AWS
+account is needed.
 
 The sample covers several accounts, regions and flow logs in the default and
 custom formats, NODATA and SKIPDATA records, IPv6, Transit Gateway logs, and
@@ -96,8 +100,42 @@ func runDemo(ctx context.Context, g *globalOptions, o *demoOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := detectDemo(ctx, g, data); err != nil {
+		return err
+	}
 	printDemoNext(g, data)
 	return nil
+}
+
+// demoWindow returns the days the sample archive covers.
+func demoWindow() detections.Window {
+	start := sample.DefaultStart
+	return detections.Window{Since: start, Until: start.AddDate(0, 0, sample.DefaultDays)}
+}
+
+// detectDemo runs the built-in detection pack over the sample and prints
+// its findings, among them the sample's four incidents.
+func detectDemo(ctx context.Context, g *globalOptions, data string) error {
+	rules, err := detections.BuiltinPack()
+	if err != nil {
+		return err
+	}
+	w := demoWindow()
+	engine, err := query.Open(ctx, query.Options{Data: data, Since: w.Since, Until: w.Until})
+	if err != nil {
+		return sqlError(err)
+	}
+	defer engine.Close()
+	res, err := detections.Run(ctx, engine, rules, detections.Config{Window: w})
+	if err != nil {
+		return sqlError(err)
+	}
+	for _, e := range res.Errors {
+		g.logger.Error("rule failed", "err", e)
+	}
+	fmt.Fprintf(g.stdout, "\nFindings of the built-in detection pack (%d rules) from %s to %s:\n\n",
+		res.Rules, w.Since.Format(time.DateOnly), w.Until.Format(time.DateOnly))
+	return writeFindings(g.stdout, "table", res.Findings)
 }
 
 // uploadDemo copies the sample archive to S3 and returns the S3 source over it.
@@ -128,6 +166,7 @@ func uploadDemo(ctx context.Context, g *globalOptions, o *demoOptions, archive s
 }
 
 func printDemoNext(g *globalOptions, data string) {
+	w := demoWindow()
 	fmt.Fprintf(g.stdout, `
 The dataset is in %[1]s:
   %[1]s/flows/account_id=…/region=…/date=…/hour=…/*.parquet    VPC flow logs
@@ -135,10 +174,11 @@ The dataset is in %[1]s:
   %[1]s/_flowq/manifest.jsonl                                 what was converted
 
 Next:
+  flowq detect --data %[1]s --since %[2]s --until %[3]s --format json
   flowq sql --data %[1]s "SELECT dstaddr, sum(bytes) AS bytes FROM flows WHERE NOT is_private(dstaddr) GROUP BY 1 ORDER BY 2 DESC LIMIT 10"
   flowq sql --data %[1]s "SELECT srcaddr, count(*) AS attempts FROM flows WHERE dstport = 22 GROUP BY 1 ORDER BY 2 DESC LIMIT 5"
   flowq sql --data %[1]s     an interactive SQL shell
   flowq demo                 run it again: the conversion is incremental, nothing is left to do
   flowq convert --help       convert your own archives from S3 or a folder
-`, data)
+`, data, w.Since.Format(time.DateOnly), w.Until.Format(time.DateOnly))
 }

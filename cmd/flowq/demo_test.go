@@ -34,6 +34,23 @@ func TestDemoLocalTwice(t *testing.T) {
 	if !strings.Contains(out, filepath.Join(dir, "data")) || !strings.Contains(errOut, "rows rejected   0") {
 		t.Errorf("stdout:\n%s\nstderr:\n%s", out, errOut)
 	}
+	// The sample's four incidents are among the findings.
+	for _, incident := range [][2]string{
+		{"ssh_bruteforce", "203.0.113.66 -> 10.1.1.10:22"},
+		{"port_scan_vertical", "203.0.113.77 -> 10.0.1.30"},
+		{"exfil_large_egress", "10.0.3.30 -> 198.51.100.200"},
+		{"dos_target", "10.0.1.20 "},
+	} {
+		found := false
+		for _, line := range strings.Split(out, "\n") {
+			if strings.Contains(line, incident[0]+" ") && strings.Contains(line, incident[1]) {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("no finding of %s for %s:\n%s", incident[0], incident[1], out)
+		}
+	}
 	code, _, errOut = runCLI(t, "demo", "--dir", dir, "--no-progress")
 	if code != exitOK || !strings.Contains(errOut, "Converted 0 of") {
 		t.Errorf("second demo: status %d; stderr:\n%s", code, errOut)
