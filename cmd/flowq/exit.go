@@ -31,6 +31,8 @@ const (
 	exitIO = 7
 	// exitFindings means flowq detect found findings at or above --fail-on.
 	exitFindings = 8
+	// exitNotebookCell means a notebook ran but at least one cell failed.
+	exitNotebookCell = 9
 	// exitInterrupted means the user stopped the command (Ctrl-C or SIGTERM).
 	exitInterrupted = 130
 )

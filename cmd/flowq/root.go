@@ -38,6 +38,7 @@ Exit statuses (every command):
   6    sql: DuckDB ran out of memory
   7    sql: a data file could not be read
   8    detect: findings at or above --fail-on
+  9    notebook: a notebook cell failed
   130  interrupted`
 
 func newRootCmd(stdout, stderr *os.File) *cobra.Command {
@@ -67,6 +68,7 @@ func newRootCmd(stdout, stderr *os.File) *cobra.Command {
 	pf.StringVar(&g.logFormat, "log-format", "text", "log format on stderr: text or json")
 
 	root.AddCommand(newConvertCmd(g), newDemoCmd(g), newSQLCmd(g), newDetectCmd(g))
+	root.AddCommand(newNotebookCmd(g))
 	return root
 }
 
