@@ -13,13 +13,13 @@ import (
 	"time"
 
 	"github.com/flowq/flowq/convert"
+	"github.com/flowq/flowq/detections"
 )
 
 // detectDataset converts 40 rejected SSH attempts from one source into a
 // dataset and returns its folder.
 func detectDataset(t *testing.T) string {
 	t.Helper()
-	dir := t.TempDir()
 	start := time.Date(2026, 3, 10, 8, 0, 0, 0, time.UTC)
 	var b strings.Builder
 	b.WriteString("version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n")
@@ -27,11 +27,19 @@ func detectDataset(t *testing.T) string {
 		s := start.Unix() + int64(i)*10
 		fmt.Fprintf(&b, "2 123456789012 eni-0a1b2c3d4e5f60001 203.0.113.66 10.1.1.10 %d 22 6 1 60 %d %d REJECT OK\n", 40000+i, s, s+1)
 	}
+	return convertFlowLog(t, b.String())
+}
+
+// convertFlowLog writes text as one flow-log object of 2026-03-10, converts
+// it and returns the dataset folder.
+func convertFlowLog(t *testing.T, text string) string {
+	t.Helper()
+	dir := t.TempDir()
 	p := filepath.Join(dir, "archive", "AWSLogs/123456789012/vpcflowlogs/us-east-1/2026/03/10/123456789012_vpcflowlogs_us-east-1_fl-0a1b2c3d4e5f60001_20260310T0800Z_0a1b2c3d.log")
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	src, err := convert.NewLocalSource(filepath.Join(dir, "archive"))
@@ -137,5 +145,289 @@ func TestDetectBadRuleReported(t *testing.T) {
 	}
 	if !strings.Contains(out, "ssh_bruteforce") {
 		t.Errorf("the other rules did not run:\n%s", out)
+	}
+}
+
+// detectWindowArgs are the flags that select the hour of detectDataset with
+// no baseline history.
+var detectWindowArgs = []string{"--since", "2026-03-10T08:00:00Z", "--until", "2026-03-10T09:00:00Z", "--baseline", "0"}
+
+// writeTestFile writes text to a new file in a test folder and returns its
+// path.
+func writeTestFile(t *testing.T, name, text string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// findingsOf decodes the lines of --format json output.
+func findingsOf(t *testing.T, out string) []map[string]any {
+	t.Helper()
+	var all []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		if line == "" {
+			continue
+		}
+		var f map[string]any
+		if err := json.Unmarshal([]byte(line), &f); err != nil {
+			t.Fatalf("line is not JSON: %v\n%s", err, line)
+		}
+		all = append(all, f)
+	}
+	return all
+}
+
+// The 40 attempts of detectDataset fire ssh_bruteforce at min_attempts 40
+// and not at 41, so each case shows which value won.
+func TestDetectConfigSetsParameters(t *testing.T) {
+	data := detectDataset(t)
+	cases := []struct {
+		name   string
+		config string
+		sets   []string
+		want   int
+	}{
+		{"threshold above the attempts", "ssh_bruteforce:\n  min_attempts: 41\n", nil, exitOK},
+		{"threshold at the attempts", "ssh_bruteforce:\n  min_attempts: 40\n", nil, exitFindings},
+		{"list parameter without port 22", "ssh_bruteforce:\n  ports: [2222, 22000-22010]\n", nil, exitOK},
+		{"--set replaces the config value", "ssh_bruteforce:\n  min_attempts: 41\n", []string{"ssh_bruteforce.min_attempts=40"}, exitFindings},
+		{"comments and an empty rule list", "# team thresholds\nssh_bruteforce: {min_attempts: 100}\nrdp_bruteforce: {}\n", nil, exitOK},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			args := append([]string{"detect", "--data", data, "--format", "json", "--config", writeTestFile(t, "rules.yaml", c.config)}, detectWindowArgs...)
+			for _, s := range c.sets {
+				args = append(args, "--set", s)
+			}
+			code, out, errOut := runCLI(t, args...)
+			if code != c.want {
+				t.Errorf("exit status = %d, want %d\nstdout:\n%s\nstderr:\n%s", code, c.want, out, errOut)
+			}
+		})
+	}
+}
+
+func TestDetectConfigInvalidIsUsageError(t *testing.T) {
+	cases := []struct {
+		name   string
+		config string
+		// wantParts must all appear on standard error.
+		wantParts []string
+	}{
+		{"unknown rule", "ssh_brute:\n  min_attempts: 5\n", []string{`"ssh_brute"`}},
+		{"unknown parameter", "ssh_bruteforce:\n  min_attempt: 5\n", []string{`"ssh_bruteforce"`, `"min_attempt"`}},
+		{"value of the wrong type", "ssh_bruteforce:\n  min_attempts: many\n", []string{"ssh_bruteforce.min_attempts", `"many"`}},
+		{"invalid port in a list", "ssh_bruteforce:\n  ports: [22, 70000]\n", []string{"ssh_bruteforce.ports", `"70000"`}},
+		{"rule without a mapping", "# thresholds\nssh_bruteforce: 50\n", []string{"rules.yaml", "line 2", `"ssh_bruteforce"`}},
+		{"YAML syntax error", "ssh_bruteforce:\n  min_attempts: [50\n", []string{"rules.yaml", "line "}},
+	}
+	data := t.TempDir()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			config := writeTestFile(t, "rules.yaml", c.config)
+			for _, sub := range [][]string{{"detect"}, {"detect", "list"}, {"detect", "explain", "ssh_bruteforce"}} {
+				args := append(append(sub, "--data", data, "--config", config), detectWindowArgs...)
+				code, _, errOut := runCLI(t, args...)
+				if code != exitUsage {
+					t.Errorf("flowq %s: exit status = %d, want %d; stderr %q", strings.Join(sub, " "), code, exitUsage, errOut)
+				}
+				for _, part := range c.wantParts {
+					if !strings.Contains(errOut, part) {
+						t.Errorf("flowq %s: stderr %q does not contain %s", strings.Join(sub, " "), errOut, part)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestDetectListShowsBuiltinRules(t *testing.T) {
+	rules, err := detections.BuiltinPack()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rules) != 20 {
+		t.Errorf("built-in pack has %d rules, want 20", len(rules))
+	}
+	code, out, errOut := runCLI(t, "detect", "list")
+	if code != exitOK {
+		t.Fatalf("exit status = %d, stderr %q", code, errOut)
+	}
+
+	lines := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n")[1:] {
+		lines[strings.Fields(line)[0]] = line
+	}
+	if len(lines) != len(rules) {
+		t.Errorf("listed %d rules, want %d:\n%s", len(lines), len(rules), out)
+	}
+	for _, r := range rules {
+		line, ok := lines[r.ID]
+		if !ok {
+			t.Errorf("rule %s is not listed", r.ID)
+			continue
+		}
+		if fields := strings.Fields(line); len(fields) < 2 || fields[1] != r.Severity.String() {
+			t.Errorf("rule %s: severity column of %q, want %s", r.ID, line, r.Severity)
+		}
+		if len(r.Attack) == 0 {
+			t.Errorf("rule %s has no ATT&CK ids", r.ID)
+		}
+		for _, a := range r.Attack {
+			if !strings.Contains(line, a.Tactic+":"+a.Technique) {
+				t.Errorf("rule %s: %q lacks ATT&CK %s:%s", r.ID, line, a.Tactic, a.Technique)
+			}
+		}
+		for _, p := range r.Params {
+			if !strings.Contains(line, p.Name+"=") {
+				t.Errorf("rule %s: %q lacks parameter %s", r.ID, line, p.Name)
+			}
+		}
+	}
+
+	ssh := lines["ssh_bruteforce"]
+	for _, want := range []string{"high", "pair", "10m", "TA0006:T1110.001,TA0008:T1021.004",
+		"min_attempts=30 (connections per window)", "max_bytes=10000 (bytes)", "ports=22 (ports)"} {
+		if !strings.Contains(ssh, want) {
+			t.Errorf("ssh_bruteforce line %q lacks %q", ssh, want)
+		}
+	}
+}
+
+func TestDetectListShowsConfigValues(t *testing.T) {
+	config := writeTestFile(t, "rules.yaml", "ssh_bruteforce:\n  min_attempts: 75\n  ports: [22, 2222]\n")
+	code, out, errOut := runCLI(t, "detect", "list", "--config", config, "--set", "ssh_bruteforce.max_bytes=5000")
+	if code != exitOK {
+		t.Fatalf("exit status = %d, stderr %q", code, errOut)
+	}
+	for _, want := range []string{"min_attempts=75 ", "ports=22,2222 ", "max_bytes=5000 "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("listing lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestDetectExplainFillsParameters(t *testing.T) {
+	args := append([]string{"detect", "explain", "ssh_bruteforce", "--set", "ssh_bruteforce.min_attempts=45"}, detectWindowArgs...)
+	code, out, errOut := runCLI(t, args...)
+	if code != exitOK {
+		t.Fatalf("exit status = %d, stderr %q", code, errOut)
+	}
+	if strings.Contains(out, "{{") {
+		t.Errorf("placeholder left in:\n%s", out)
+	}
+	for _, want := range []string{
+		"-- ssh_bruteforce: SSH brute force (high)",
+		"-- window 2026-03-10T08:00:00Z to 2026-03-10T09:00:00Z",
+		"CREATE OR REPLACE TEMP TABLE window_flows",
+		"time_bucket(INTERVAL 600 SECOND, start_time)",
+		"list_contains([22]::INTEGER[], dstport)",
+		"packets <= 30 AND bytes <= 10000",
+		"WHERE n >= 45",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("explain output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestDetectExplainEveryBuiltinRule(t *testing.T) {
+	rules, err := detections.BuiltinPack()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rules {
+		code, out, errOut := runCLI(t, append([]string{"detect", "explain", r.ID}, detectWindowArgs...)...)
+		if code != exitOK {
+			t.Errorf("explain %s: exit status = %d, stderr %q", r.ID, code, errOut)
+			continue
+		}
+		if strings.Contains(out, "{{") {
+			t.Errorf("explain %s: placeholder left in:\n%s", r.ID, out)
+		}
+		if !strings.HasPrefix(out, "-- "+r.ID+": ") {
+			t.Errorf("explain %s: output starts with %q", r.ID, strings.SplitN(out, "\n", 2)[0])
+		}
+	}
+}
+
+func TestDetectExplainUnknownRule(t *testing.T) {
+	code, out, errOut := runCLI(t, "detect", "explain", "no_such_rule")
+	if code != exitUsage {
+		t.Errorf("exit status = %d, want %d", code, exitUsage)
+	}
+	if !strings.Contains(errOut, `"no_such_rule"`) {
+		t.Errorf("stderr %q does not name the rule", errOut)
+	}
+	if out != "" {
+		t.Errorf("stdout = %q, want nothing", out)
+	}
+}
+
+// threatDataset converts egress from 10.0.2.20 to a listed IPv4 address, to
+// the address next to it, and to a listed IPv6 network.
+func threatDataset(t *testing.T) string {
+	t.Helper()
+	start := time.Date(2026, 3, 10, 8, 10, 0, 0, time.UTC).Unix()
+	var b strings.Builder
+	b.WriteString("version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n")
+	fmt.Fprintf(&b, "2 123456789012 eni-0a1b2c3d4e5f60001 10.0.2.20 198.51.100.66 50001 443 6 12 4200 %d %d ACCEPT OK\n", start, start+30)
+	fmt.Fprintf(&b, "2 123456789012 eni-0a1b2c3d4e5f60001 10.0.2.20 198.51.100.67 50002 443 6 12 4200 %d %d ACCEPT OK\n", start+60, start+90)
+	fmt.Fprintf(&b, "2 123456789012 eni-0a1b2c3d4e5f60001 2600:1f18::20 2001:db8:bad::5 50003 443 6 3 180 %d %d REJECT OK\n", start+120, start+121)
+	return convertFlowLog(t, b.String())
+}
+
+func TestDetectThreatListFindsListedDestination(t *testing.T) {
+	data := threatDataset(t)
+	list := writeTestFile(t, "threats.txt", "# test feed\n198.51.100.66   # drop point\n\n2001:db8:bad::/48\n")
+	args := append([]string{"detect", "--data", data, "--format", "json", "--fail-on", "none", "--rule", "threat_list_match"}, detectWindowArgs...)
+
+	code, out, errOut := runCLI(t, append(args, "--threat-list", list)...)
+	if code != exitOK {
+		t.Fatalf("exit status = %d, stderr %q", code, errOut)
+	}
+	got := map[string]map[string]any{}
+	for _, f := range findingsOf(t, out) {
+		if f["rule"] != "threat_list_match" {
+			t.Errorf("finding of rule %v; only threat_list_match was selected", f["rule"])
+		}
+		got[fmt.Sprint(f["entity"])] = f
+	}
+	if len(got) != 2 {
+		t.Errorf("got %d findings, want 2:\n%s", len(got), out)
+	}
+	v4, ok := got["10.0.2.20 -> 198.51.100.66"]
+	if !ok {
+		t.Fatalf("no finding for the listed IPv4 destination:\n%s", out)
+	}
+	details, _ := v4["details"].(map[string]any)
+	if details["listed_side"] != "destination" || details["listed_network"] != "198.51.100.66/32" {
+		t.Errorf("IPv4 details = %v", details)
+	}
+	if v4["dst_addr"] != "198.51.100.66" {
+		t.Errorf("IPv4 dst_addr = %v", v4["dst_addr"])
+	}
+	if _, ok := got["2600:1f18::20 -> 2001:db8:bad::5"]; !ok {
+		t.Errorf("no finding for the listed IPv6 network:\n%s", out)
+	}
+
+	code, out, errOut = runCLI(t, args...)
+	if code != exitOK || strings.TrimSpace(out) != "" {
+		t.Errorf("without --threat-list: exit status %d, stdout %q, stderr %q; want 0 and no findings", code, out, errOut)
+	}
+}
+
+func TestDetectThreatListInvalidIsUsageError(t *testing.T) {
+	list := writeTestFile(t, "threats.txt", "198.51.100.66\n198.51.100.0/40\n")
+	args := append([]string{"detect", "--data", t.TempDir(), "--threat-list", list}, detectWindowArgs...)
+	code, _, errOut := runCLI(t, args...)
+	if code != exitUsage {
+		t.Errorf("exit status = %d, want %d", code, exitUsage)
+	}
+	if !strings.Contains(errOut, list+":2:") || !strings.Contains(errOut, `"198.51.100.0/40"`) {
+		t.Errorf("stderr %q does not name the file, line 2 and the value", errOut)
 	}
 }

@@ -1,0 +1,319 @@
+// Command detectbench compares the built-in detection pack with one full
+// scan of the same 24 hours. It generates one day of records with
+// internal/sample, incidents included, and converts it. It then times a
+// full scan of the day through the query engine and a run of the whole
+// pack through detections.Run, each the median of -runs runs. Last it
+// times each statement of the window setup and each rule's query once.
+//
+//	go run ./internal/bench/detectbench -records 5000000 -dir /tmp/db
+//
+// It prints a Markdown report on standard output. The archive and dataset
+// stay in -dir, so a second run with the same -records reuses them.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/flowq/flowq/convert"
+	"github.com/flowq/flowq/detections"
+	"github.com/flowq/flowq/internal/sample"
+	"github.com/flowq/flowq/query"
+)
+
+// defaultBaseline is the default of flowq detect --baseline, 7 days. The
+// archive holds one day, so the baseline rules find no history before it.
+const defaultBaseline = 7 * 24 * time.Hour
+
+// scanSQL is the full scan that the pack is compared with.
+const scanSQL = `SELECT count(*), sum(bytes), count(DISTINCT srcaddr) FROM flows`
+
+// targetRatio is the largest pack/scan time ratio that meets the target.
+const targetRatio = 3.0
+
+func main() {
+	records := flag.Int("records", 5_000_000, "background records of the one-day archive")
+	dir := flag.String("dir", filepath.Join(os.TempDir(), "detectbench"), "folder for the archive and the dataset")
+	runs := flag.Int("runs", 3, "timed runs of the scan and of the pack; the report gives the median")
+	flag.Parse()
+	log.SetFlags(0)
+	if *records <= 0 || *runs <= 0 {
+		log.Fatalf("invalid -records %d or -runs %d: give positive numbers", *records, *runs)
+	}
+
+	if err := run(context.Background(), *records, *dir, *runs); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func run(ctx context.Context, records int, dir string, runs int) error {
+	root := filepath.Join(dir, fmt.Sprintf("day-%d", records))
+	truth, err := prepare(ctx, root, sample.Options{Days: 1, RecordsPerDay: records, Incidents: true})
+	if err != nil {
+		return err
+	}
+	data := filepath.Join(root, "data")
+	window := detections.Window{Since: sample.DefaultStart, Until: sample.DefaultStart.Add(24 * time.Hour), Baseline: defaultBaseline}
+
+	rules, err := detections.BuiltinPack()
+	if err != nil {
+		return err
+	}
+
+	scanTime, scanRow, err := timeScan(ctx, data, window, runs)
+	if err != nil {
+		return err
+	}
+	packTime, result, steps, err := timePack(ctx, data, window, rules, runs)
+	if err != nil {
+		return err
+	}
+
+	ratio := packTime.Seconds() / scanTime.Seconds()
+	fmt.Printf("# Detection benchmark\n\n")
+	fmt.Printf("Command: `go run ./internal/bench/detectbench -records %d -runs %d -dir %s`\n\n", records, runs, dir)
+	fmt.Printf("CPU: %s, %d cores visible to Go; %s\n\n", cpuModel(), runtime.NumCPU(), runtime.Version())
+	fmt.Printf("Archive: %d records in %d objects, %.0f MB gzip; dataset: %.0f MB of Parquet.\n",
+		truth.Records(), truth.FlowLogObjects, float64(truth.CompressedBytes)/1e6, float64(dirSize(data))/1e6)
+	fmt.Printf("Window: [%s, %s), baseline %s before it; the scan returns (count, sum(bytes), distinct srcaddr) = (%s).\n\n",
+		window.Since.Format(time.RFC3339), window.Until.Format(time.RFC3339), detections.FormatDuration(window.Baseline), scanRow)
+
+	fmt.Println("| measure | median of runs |")
+	fmt.Println("| --- | ---: |")
+	fmt.Printf("| full scan: `%s` | %s |\n", scanSQL, ms(scanTime))
+	fmt.Printf("| built-in pack (%d rules) through detections.Run | %s |\n", len(rules), ms(packTime))
+	fmt.Printf("| ratio pack/scan | %.1f× |\n", ratio)
+	fmt.Printf("| findings | %d (%d suppressed, %d rule errors) |\n", len(result.Findings), result.Suppressed, len(result.Errors))
+	fmt.Println()
+	met := "met"
+	if ratio > targetRatio {
+		met = "not met"
+	}
+	fmt.Printf("Target of at most %.0f× the scan: %s.\n\n", targetRatio, met)
+
+	var total time.Duration
+	for _, st := range steps {
+		total += st.time
+	}
+	fmt.Printf("## One run split by step\n\n")
+	fmt.Printf("After the timed runs, on the same engine: each statement of SetupSQL (baseline included),\n")
+	fmt.Printf("then each rule's rendered query, its rows read but not merged. Evidence queries are left out.\n")
+	fmt.Printf("The pack's median minus the sum below is an estimate of the merging and evidence time.\n\n")
+	fmt.Println("| step | time | share of the steps |")
+	fmt.Println("| --- | ---: | ---: |")
+	for _, st := range steps {
+		fmt.Printf("| %s | %s | %.0f%% |\n", st.name, ms(st.time), 100*st.time.Seconds()/total.Seconds())
+	}
+	fmt.Printf("| sum of the steps | %s | 100%% |\n", ms(total))
+	fmt.Println()
+	return nil
+}
+
+// prepare generates and converts the archive once, and later runs reuse it.
+func prepare(ctx context.Context, root string, opt sample.Options) (*sample.Truth, error) {
+	archive, data := filepath.Join(root, "archive"), filepath.Join(root, "data")
+	if _, err := os.Stat(filepath.Join(root, "done")); err == nil {
+		// Generating again without writing gives the same Truth, faster.
+		return sample.Generate(ctx, discard{}, opt)
+	}
+	if err := os.RemoveAll(root); err != nil {
+		return nil, err
+	}
+	log.Printf("generating %s", archive)
+	start := time.Now()
+	truth, err := sample.GenerateToDir(ctx, archive, opt)
+	if err != nil {
+		return nil, err
+	}
+	log.Printf("generated %d records in %s; converting", truth.Records(), time.Since(start).Round(time.Second))
+	start = time.Now()
+	src, err := convert.NewLocalSource(archive)
+	if err != nil {
+		return nil, err
+	}
+	sum, err := convert.Run(ctx, src, convert.Config{Out: data})
+	if err != nil {
+		return nil, err
+	}
+	if sum.RowsRejected > 0 || sum.ObjectsFailed > 0 {
+		return nil, fmt.Errorf("convert %s: %d rows rejected, %d objects failed", archive, sum.RowsRejected, sum.ObjectsFailed)
+	}
+	log.Printf("converted %d rows in %s", sum.Rows, time.Since(start).Round(time.Second))
+	return truth, os.WriteFile(filepath.Join(root, "done"), nil, 0o644)
+}
+
+// discard is an ObjectWriter that keeps nothing.
+type discard struct{}
+
+func (discard) WriteObject(string, []byte) error { return nil }
+
+// timeScan runs scanSQL runs times on an engine restricted to the window
+// and returns the median time and the result row as text.
+func timeScan(ctx context.Context, data string, w detections.Window, runs int) (time.Duration, string, error) {
+	e, err := query.Open(ctx, query.Options{Data: data, Since: w.Since, Until: w.Until})
+	if err != nil {
+		return 0, "", err
+	}
+	defer e.Close()
+	var times []time.Duration
+	var row string
+	for range runs {
+		start := time.Now()
+		rows, err := e.Query(ctx, scanSQL)
+		if err != nil {
+			return 0, "", err
+		}
+		for rows.Next() {
+			parts := make([]string, 0, 3)
+			for _, v := range rows.Values() {
+				parts = append(parts, fmt.Sprint(v))
+			}
+			row = strings.Join(parts, ", ")
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return 0, "", err
+		}
+		times = append(times, time.Since(start))
+	}
+	return median(times), row, nil
+}
+
+// timePack runs the whole pack runs times on an engine opened as flowq
+// detect opens it, and returns the median time and the last result. It
+// then times the steps of one run on the same engine.
+func timePack(ctx context.Context, data string, w detections.Window, rules []*detections.Rule, runs int) (time.Duration, *detections.Result, []step, error) {
+	cfg := detections.Config{Window: w, Settings: detections.Settings{}}
+	e, err := query.Open(ctx, query.Options{Data: data, Since: cfg.DataSince(), Until: w.Until})
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	defer e.Close()
+	var times []time.Duration
+	var res *detections.Result
+	for range runs {
+		start := time.Now()
+		res, err = detections.Run(ctx, e, rules, cfg)
+		if err != nil {
+			return 0, nil, nil, err
+		}
+		times = append(times, time.Since(start))
+		log.Printf("pack run: %s", ms(times[len(times)-1]))
+		for _, err := range res.Errors {
+			log.Printf("rule failed: %v", err)
+		}
+	}
+	steps, err := timeSteps(ctx, e, w, rules)
+	return median(times), res, steps, err
+}
+
+// step is one timed statement of a split run.
+type step struct {
+	name string
+	time time.Duration
+}
+
+// timeSteps builds the window tables as detections.Run does, one SetupSQL
+// statement at a time, and then runs each rule's rendered query once. It
+// leaves out what Run adds per finding: merging rows and the evidence
+// query.
+func timeSteps(ctx context.Context, e *query.Engine, w detections.Window, rules []*detections.Rule) ([]step, error) {
+	conn, err := e.Conn()
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+
+	baseline := false
+	for _, r := range rules {
+		baseline = baseline || (r.Baseline && w.Baseline > 0)
+	}
+	var steps []step
+	// SetupSQL ends each statement with ";\n" and has no such text inside
+	// a statement.
+	for _, stmt := range strings.Split(detections.SetupSQL(w, baseline), ";\n") {
+		if strings.TrimSpace(stmt) == "" {
+			continue
+		}
+		start := time.Now()
+		if _, err := conn.Exec(ctx, stmt); err != nil {
+			return nil, fmt.Errorf("setup statement %q: %w", setupName(stmt), err)
+		}
+		steps = append(steps, step{name: "setup: " + setupName(stmt), time: time.Since(start)})
+	}
+
+	for _, r := range rules {
+		sql, err := r.Render(detections.Settings{}, w)
+		if err != nil {
+			return nil, err
+		}
+		start := time.Now()
+		rows, err := conn.Query(ctx, sql)
+		if err != nil {
+			return nil, fmt.Errorf("rule %s: %w", r.ID, err)
+		}
+		n := 0
+		for rows.Next() {
+			n++
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("rule %s: %w", r.ID, err)
+		}
+		steps = append(steps, step{name: fmt.Sprintf("rule %s (%d rows)", r.ID, n), time: time.Since(start)})
+	}
+	return steps, nil
+}
+
+// setupName returns the statement up to " AS" or the end of its first line,
+// such as "CREATE OR REPLACE TEMP TABLE window_flows".
+func setupName(stmt string) string {
+	first, _, _ := strings.Cut(strings.TrimSpace(stmt), "\n")
+	name, _, _ := strings.Cut(first, " AS")
+	return name
+}
+
+func median(times []time.Duration) time.Duration {
+	slices.Sort(times)
+	return times[len(times)/2]
+}
+
+func ms(d time.Duration) string {
+	return fmt.Sprintf("%.0f ms", float64(d.Microseconds())/1000)
+}
+
+func dirSize(dir string) int64 {
+	var n int64
+	filepath.Walk(dir, func(_ string, info os.FileInfo, err error) error {
+		if err == nil && !info.IsDir() {
+			n += info.Size()
+		}
+		return nil
+	})
+	return n
+}
+
+// cpuModel returns the first "model name" of /proc/cpuinfo, or "unknown".
+func cpuModel() string {
+	text, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return "unknown"
+	}
+	for _, line := range strings.Split(string(text), "\n") {
+		key, value, ok := strings.Cut(line, ":")
+		if ok && strings.TrimSpace(key) == "model name" {
+			return strings.TrimSpace(value)
+		}
+	}
+	return "unknown"
+}
