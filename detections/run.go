@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/big"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -114,19 +115,21 @@ const windowColumns = `start, "end", start_time, end_time, account_id, region, v
 // address classes are computed once per distinct address, not per record.
 func SetupSQL(w Window, baseline bool) string {
 	since, until := w.Since.Unix(), untilSeconds(w.Until)
+	from := since - int64(w.Baseline/time.Second)*boolInt(baseline)
+	// Each statement reads the Parquet files of the range directly: a scan of
+	// the few columns it needs is cheaper than copying every record into a
+	// scope table first and reading that.
+	scope := fmt.Sprintf(`coalesce("end", start) >= %d AND coalesce(start, "end") < %d`, from, until)
 	var b strings.Builder
-	fmt.Fprintf(&b, `CREATE OR REPLACE TEMP TABLE flowq_scope AS
-SELECT %s, log_status FROM flows
-WHERE coalesce("end", start) >= %d AND coalesce(start, "end") < %d;
-`, windowColumns, since-int64(w.Baseline/time.Second)*boolInt(baseline), until)
 	fmt.Fprintf(&b, `CREATE OR REPLACE TEMP TABLE flowq_addr AS
 SELECT addr, coalesce(is_private(addr), false) AS private FROM (
-  SELECT srcaddr AS addr FROM flowq_scope UNION SELECT dstaddr FROM flowq_scope) WHERE addr IS NOT NULL;
-`)
-	body := `SELECT f.* EXCLUDE (log_status), coalesce(s.private, false) AS src_private, coalesce(d.private, false) AS dst_private,
+  SELECT srcaddr AS addr FROM flows WHERE %[1]s AND log_status = 'OK'
+  UNION SELECT dstaddr FROM flows WHERE %[1]s AND log_status = 'OK') WHERE addr IS NOT NULL;
+`, scope)
+	body := fmt.Sprintf(`SELECT %s, coalesce(s.private, false) AS src_private, coalesce(d.private, false) AS dst_private,
   coalesce(f.flow_direction = 'egress', coalesce(s.private, false) AND NOT coalesce(d.private, false)) AS egress
-FROM flowq_scope f LEFT JOIN flowq_addr s ON s.addr = f.srcaddr LEFT JOIN flowq_addr d ON d.addr = f.dstaddr
-WHERE coalesce(f.log_status, 'OK') = 'OK'`
+FROM flows f LEFT JOIN flowq_addr s ON s.addr = f.srcaddr LEFT JOIN flowq_addr d ON d.addr = f.dstaddr
+WHERE coalesce(f.log_status, 'OK') = 'OK' AND %s`, qualifiedWindowColumns(), strings.ReplaceAll(scope, `coalesce("end", start)`, `coalesce(f."end", f.start)`))
 	fmt.Fprintf(&b, "CREATE OR REPLACE TEMP TABLE window_flows AS\n%s AND coalesce(f.\"end\", f.start) >= %d;\n", body, since)
 	if baseline {
 		fmt.Fprintf(&b, "CREATE OR REPLACE TEMP TABLE baseline_flows AS\n%s AND coalesce(f.\"end\", f.start) < %d;\n", body, since)
@@ -134,12 +137,22 @@ WHERE coalesce(f.log_status, 'OK') = 'OK'`
 		b.WriteString("CREATE OR REPLACE TEMP TABLE baseline_flows AS SELECT * FROM window_flows WHERE false;\n")
 	}
 	fmt.Fprintf(&b, `CREATE OR REPLACE TEMP TABLE window_status AS
-SELECT %s, log_status FROM flowq_scope WHERE log_status IN ('NODATA', 'SKIPDATA') AND coalesce("end", start) >= %d;
-DROP TABLE flowq_scope;
+SELECT %s, log_status FROM flows WHERE log_status IN ('NODATA', 'SKIPDATA') AND coalesce("end", start) >= %d AND coalesce(start, "end") < %d;
 DROP TABLE flowq_addr;
-`, windowColumns, since)
+`, windowColumns, since, until)
 	b.WriteString("CREATE OR REPLACE TEMP TABLE threat_list (network VARCHAR, lo BIGINT, hi BIGINT)")
 	return b.String()
+}
+
+// qualifiedWindowColumns returns windowColumns with each column read from
+// the flows alias f.
+func qualifiedWindowColumns() string {
+	var cols []string
+	for _, c := range strings.Split(windowColumns, ",") {
+		c = strings.TrimSpace(c)
+		cols = append(cols, "f."+c)
+	}
+	return strings.Join(cols, ", ")
 }
 
 func boolInt(b bool) int64 {
@@ -241,11 +254,14 @@ func Run(ctx context.Context, engine *query.Engine, rules []*Rule, c Config) (*R
 				res.Suppressed++
 				continue
 			}
-			if err := addEvidence(ctx, conn, f, c.EvidenceRows); err != nil {
-				res.Errors = append(res.Errors, &RuleError{RuleID: r.ID, File: r.File, Err: fmt.Errorf("collect evidence: %w", err)})
-			}
 			res.Findings = append(res.Findings, f)
 		}
+	}
+	if err := addEvidence(ctx, conn, res.Findings, c.EvidenceRows); err != nil {
+		if query.KindOf(err) == query.KindInterrupted {
+			return nil, err
+		}
+		res.Errors = append(res.Errors, &RuleError{RuleID: "evidence", Err: fmt.Errorf("collect evidence: %w", err)})
 	}
 	sort.SliceStable(res.Findings, func(i, j int) bool {
 		a, b := res.Findings[i], res.Findings[j]
@@ -425,46 +441,118 @@ func toF(v any) float64 {
 	return 0
 }
 
-// addEvidence fetches the largest flow records of a finding's entity
-// between its first and last seen.
-func addEvidence(ctx context.Context, conn *query.Conn, f *Finding, limit int) error {
-	conds := []string{"start_time <= $1", "end_time >= $2"}
-	args := []any{f.LastSeen, f.FirstSeen}
-	add := func(col string, v any) {
-		args = append(args, v)
-		conds = append(conds, fmt.Sprintf("%s = $%d", col, len(args)))
+// addEvidence fetches, for every finding, the largest flow records of its
+// entity between its first and last seen. Findings that name the same kind
+// of entity share one query, a hash join of window_flows with their keys,
+// so the window is scanned a few times in all rather than once per finding.
+func addEvidence(ctx context.Context, conn *query.Conn, findings []*Finding, limit int) error {
+	groups := map[string][]int{}
+	var order []string
+	for i, f := range findings {
+		sig := evidenceSignature(f)
+		if _, ok := groups[sig]; !ok {
+			order = append(order, sig)
+		}
+		groups[sig] = append(groups[sig], i)
 	}
-	if f.SrcAddr != "" {
-		add("srcaddr", f.SrcAddr)
+	for _, sig := range order {
+		if err := addEvidenceGroup(ctx, conn, findings, groups[sig], sig, limit); err != nil {
+			return err
+		}
 	}
-	if f.DstAddr != "" {
-		add("dstaddr", f.DstAddr)
-	}
-	if f.DstPort != nil {
-		add("dstport", int32(*f.DstPort))
-	}
-	if f.Protocol != nil {
-		add("protocol", int32(*f.Protocol))
-	}
-	if f.InterfaceID != "" {
-		add("interface_id", f.InterfaceID)
-	}
-	table := "window_flows"
+	return nil
+}
+
+// evidenceKeys are the finding fields that select evidence, with the
+// window column each one matches.
+var evidenceKeys = []struct{ name, column, sqlType string }{
+	{"src", "srcaddr", "VARCHAR"}, {"dst", "dstaddr", "VARCHAR"}, {"port", "dstport", "INTEGER"},
+	{"proto", "protocol", "INTEGER"}, {"iface", "interface_id", "VARCHAR"},
+}
+
+// evidenceSignature names the table and the keys a finding's evidence uses,
+// such as "window_flows src dst".
+func evidenceSignature(f *Finding) string {
+	sig := "window_flows"
 	if f.RuleID == "skipdata_lost_telemetry" {
-		table = "window_status"
+		sig = "window_status"
 	}
-	sql := fmt.Sprintf(`SELECT start_time, end_time, interface_id, srcaddr, srcport, dstaddr, dstport, protocol,
-  packets, bytes, action, flow_direction FROM %s WHERE %s
-ORDER BY bytes DESC NULLS LAST, packets DESC NULLS LAST, start_time, srcport LIMIT %d`, table, strings.Join(conds, " AND "), limit)
-	rows, err := conn.Query(ctx, sql, args...)
+	for _, k := range evidenceKeys {
+		if evidenceValue(f, k.name) != "" {
+			sig += " " + k.name
+		}
+	}
+	return sig
+}
+
+// evidenceValue returns a key of a finding as an SQL literal, or "".
+func evidenceValue(f *Finding, key string) string {
+	switch key {
+	case "src":
+		if f.SrcAddr != "" {
+			return sqlString(f.SrcAddr)
+		}
+	case "dst":
+		if f.DstAddr != "" {
+			return sqlString(f.DstAddr)
+		}
+	case "port":
+		if f.DstPort != nil {
+			return strconv.Itoa(*f.DstPort)
+		}
+	case "proto":
+		if f.Protocol != nil {
+			return strconv.Itoa(*f.Protocol)
+		}
+	case "iface":
+		if f.InterfaceID != "" {
+			return sqlString(f.InterfaceID)
+		}
+	}
+	return ""
+}
+
+func addEvidenceGroup(ctx context.Context, conn *query.Conn, findings []*Finding, idx []int, sig string, limit int) error {
+	fields := strings.Fields(sig)
+	table, keys := fields[0], fields[1:]
+
+	// The findings' keys as a VALUES list: index, first seen, last seen, keys.
+	var rows []string
+	for _, i := range idx {
+		f := findings[i]
+		vals := []string{strconv.Itoa(i), sqlTime(f.FirstSeen), sqlTime(f.LastSeen)}
+		for _, k := range keys {
+			vals = append(vals, evidenceValue(f, k))
+		}
+		rows = append(rows, "("+strings.Join(vals, ", ")+")")
+	}
+	names := append([]string{"i", "first_seen", "last_seen"}, keys...)
+	on := []string{"true"}
+	for _, k := range keys {
+		for _, ek := range evidenceKeys {
+			if ek.name == k {
+				on = append(on, fmt.Sprintf("w.%s = k.%s", ek.column, k))
+			}
+		}
+	}
+	sql := fmt.Sprintf(`SELECT k.i, w.start_time, w.end_time, w.interface_id, w.srcaddr, w.srcport, w.dstaddr, w.dstport,
+  w.protocol, w.packets, w.bytes, w.action, w.flow_direction
+FROM (VALUES %s) AS k(%s) JOIN %s w ON %s
+WHERE w.start_time <= k.last_seen AND w.end_time >= k.first_seen
+QUALIFY row_number() OVER (PARTITION BY k.i ORDER BY w.bytes DESC NULLS LAST, w.packets DESC NULLS LAST, w.start_time, w.srcport) <= %d
+ORDER BY k.i, w.bytes DESC NULLS LAST, w.packets DESC NULLS LAST, w.start_time, w.srcport`,
+		strings.Join(rows, ", "), strings.Join(names, ", "), table, strings.Join(on, " AND "), limit)
+	res, err := conn.Query(ctx, sql)
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	for rows.Next() {
+	defer res.Close()
+	for res.Next() {
+		vals := res.Values()
+		f := findings[int(vals[0].(int32))]
 		m := map[string]any{}
-		for i, col := range rows.Columns() {
-			v := rows.Values()[i]
+		for i, col := range res.Columns()[1:] {
+			v := vals[i+1]
 			if n, ok := number(v); ok {
 				v = n
 			}
@@ -475,7 +563,7 @@ ORDER BY bytes DESC NULLS LAST, packets DESC NULLS LAST, start_time, srcport LIM
 		}
 		f.Evidence = append(f.Evidence, m)
 	}
-	return rows.Err()
+	return res.Err()
 }
 
 // AtOrAbove counts the findings of severity min or higher.
