@@ -104,7 +104,7 @@ func runDemo(ctx context.Context, g *globalOptions, o *demoOptions) error {
 		return err
 	}
 	printDemoNext(g, data)
-	return nil
+	return reportDemo(ctx, g, o.dir, data)
 }
 
 // demoWindow returns the days the sample archive covers.

@@ -33,6 +33,9 @@ const (
 	exitFindings = 8
 	// exitNotebookCell means a notebook ran but at least one cell failed.
 	exitNotebookCell = 9
+	// exitReportThreshold means flowq report wrote the report and the day's
+	// egress is above --fail-over.
+	exitReportThreshold = 10
 	// exitInterrupted means the user stopped the command (Ctrl-C or SIGTERM).
 	exitInterrupted = 130
 )
