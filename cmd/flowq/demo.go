@@ -178,6 +178,8 @@ Next:
   flowq sql --data %[1]s "SELECT dstaddr, sum(bytes) AS bytes FROM flows WHERE NOT is_private(dstaddr) GROUP BY 1 ORDER BY 2 DESC LIMIT 10"
   flowq sql --data %[1]s "SELECT srcaddr, count(*) AS attempts FROM flows WHERE dstport = 22 GROUP BY 1 ORDER BY 2 DESC LIMIT 5"
   flowq sql --data %[1]s     an interactive SQL shell
+  flowq notebook run exfiltration --data %[1]s --since %[2]s --until %[3]s --out exfil.html
+  flowq report exfil --data %[1]s --date 2026-11-02 --baseline 1d
   flowq demo                 run it again: the conversion is incremental, nothing is left to do
   flowq convert --help       convert your own archives from S3 or a folder
 `, data, w.Since.Format(time.DateOnly), w.Until.Format(time.DateOnly))
