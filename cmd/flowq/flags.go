@@ -99,3 +99,31 @@ func parseSize(flag, s string) (int64, error) {
 	}
 	return int64(f * float64(mult)), nil
 }
+
+// parseRange reads --since and --until and checks that the range is not empty.
+func parseRange(sinceFlag, untilFlag string, now time.Time) (since, until time.Time, err error) {
+	if since, err = parseTimeBound("since", sinceFlag, now); err != nil {
+		return
+	}
+	if until, err = parseTimeBound("until", untilFlag, now); err != nil {
+		return
+	}
+	if !since.IsZero() && !until.IsZero() && !until.After(since) {
+		err = usageError(fmt.Errorf("invalid range: --until %s is not after --since %s", until.Format(time.RFC3339), since.Format(time.RFC3339)))
+	}
+	return
+}
+
+// checkEngineFlags validates --memory-limit and --threads of the commands
+// that open the query engine.
+func checkEngineFlags(memoryLimit string, threads int) error {
+	if memoryLimit != "" {
+		if _, err := parseSize("memory-limit", memoryLimit); err != nil {
+			return err
+		}
+	}
+	if threads < 0 {
+		return usageError(fmt.Errorf("invalid --threads %d: give 1 or more, or 0 for one per CPU core", threads))
+	}
+	return nil
+}

@@ -149,25 +149,12 @@ func runNotebookList(w io.Writer) error {
 }
 
 func runNotebook(ctx context.Context, g *globalOptions, o *notebookRunOptions, target string) error {
-	now := time.Now()
-	since, err := parseTimeBound("since", o.since, now)
+	since, until, err := parseRange(o.since, o.until, time.Now())
 	if err != nil {
 		return err
 	}
-	until, err := parseTimeBound("until", o.until, now)
-	if err != nil {
+	if err := checkEngineFlags(o.memoryLimit, o.threads); err != nil {
 		return err
-	}
-	if !since.IsZero() && !until.IsZero() && !until.After(since) {
-		return usageError(fmt.Errorf("invalid range: --until %s is not after --since %s", until.Format(time.RFC3339), since.Format(time.RFC3339)))
-	}
-	if o.memoryLimit != "" {
-		if _, err := parseSize("memory-limit", o.memoryLimit); err != nil {
-			return err
-		}
-	}
-	if o.threads < 0 {
-		return usageError(fmt.Errorf("invalid --threads %d: give 1 or more, or 0 for one per CPU core", o.threads))
 	}
 	if o.maxRows < 1 {
 		return usageError(fmt.Errorf("invalid --max-rows %d: give 1 or more", o.maxRows))

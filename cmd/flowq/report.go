@@ -153,13 +153,8 @@ func (o *reportOptions) exfilOptions(now time.Time) (report.ExfilOptions, int64,
 			return report.ExfilOptions{}, 0, err
 		}
 	}
-	if o.memoryLimit != "" {
-		if _, err := parseSize("memory-limit", o.memoryLimit); err != nil {
-			return report.ExfilOptions{}, 0, err
-		}
-	}
-	if o.threads < 0 {
-		return report.ExfilOptions{}, 0, usageError(fmt.Errorf("invalid --threads %d: give 1 or more, or 0 for one per CPU core", o.threads))
+	if err := checkEngineFlags(o.memoryLimit, o.threads); err != nil {
+		return report.ExfilOptions{}, 0, err
 	}
 	if s3store.IsURL(o.out) {
 		if _, _, err := s3store.ParseURL(o.out); err != nil {

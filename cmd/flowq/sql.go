@@ -128,25 +128,12 @@ type sqlSource struct {
 }
 
 func runSQL(ctx context.Context, g *globalOptions, o *sqlOptions, args []string) error {
-	now := time.Now()
-	since, err := parseTimeBound("since", o.since, now)
+	since, until, err := parseRange(o.since, o.until, time.Now())
 	if err != nil {
 		return err
 	}
-	until, err := parseTimeBound("until", o.until, now)
-	if err != nil {
+	if err := checkEngineFlags(o.memoryLimit, o.threads); err != nil {
 		return err
-	}
-	if !since.IsZero() && !until.IsZero() && !until.After(since) {
-		return usageError(fmt.Errorf("invalid range: --until %s is not after --since %s", until.Format(time.RFC3339), since.Format(time.RFC3339)))
-	}
-	if o.memoryLimit != "" {
-		if _, err := parseSize("memory-limit", o.memoryLimit); err != nil {
-			return err
-		}
-	}
-	if o.threads < 0 {
-		return usageError(fmt.Errorf("invalid --threads %d: give 1 or more, or 0 for one per CPU core", o.threads))
 	}
 	format, err := o.outputFormat(g)
 	if err != nil {
