@@ -18,12 +18,15 @@ import (
 type ManifestObject struct {
 	Key string `json:"key"`
 	// Version is the object's ETag, or its size and modification time.
-	Version string    `json:"version"`
-	Size    int64     `json:"size"`
-	Rows    int64     `json:"rows"`
-	Rejects int64     `json:"rejects"`
-	Files   []string  `json:"files"`
-	Time    time.Time `json:"converted_at"`
+	Version string   `json:"version"`
+	Size    int64    `json:"size"`
+	Rows    int64    `json:"rows"`
+	Rejects int64    `json:"rejects"`
+	Files   []string `json:"files"`
+	// RejectsFile holds the object's rejected lines, relative to the
+	// dataset root; empty when no line was rejected.
+	RejectsFile string    `json:"rejects_file,omitempty"`
+	Time        time.Time `json:"converted_at"`
 }
 
 // manifestCommit is one line of the manifest: everything one commit made
@@ -42,6 +45,9 @@ type manifestCommit struct {
 	// Replaced maps data files that the commit rewrote to their new files,
 	// or to "" when no row was left. The old files no longer count.
 	Replaced map[string]string `json:"replaced,omitempty"`
+	// RemovedRejects are rejects files of the earlier versions of changed
+	// objects. They no longer count.
+	RemovedRejects []string `json:"removed_rejects,omitempty"`
 }
 
 // manifest is the state that all commits so far add up to.
@@ -116,6 +122,9 @@ func (m *manifest) apply(c *manifestCommit) {
 	}
 	for _, f := range c.Rejects {
 		m.rejects[f] = true
+	}
+	for _, f := range c.RemovedRejects {
+		delete(m.rejects, f)
 	}
 	m.commits++
 }

@@ -63,3 +63,40 @@ func TestChangedObjectReplacesItsRows(t *testing.T) {
 		}
 	}
 }
+
+// TestChangedObjectDropsEarlierRejects fixes a rejected line in an object
+// and converts it again: the earlier rejects file goes away.
+func TestChangedObjectDropsEarlierRejects(t *testing.T) {
+	in := t.TempDir()
+	good := "2 123456789012 eni-1 10.0.1.10 198.51.100.7 1 443 6 10 100 1700000000 1700000060 ACCEPT OK"
+	bad := strings.Replace(good, " 100 ", " 1x0 ", 1)
+	path := writeFile(t, in, "a.log", lines(defaultHeader, good, bad))
+	out := t.TempDir()
+	first := convertInto(t, out, in)
+	if first.RowsRejected != 1 || len(first.RejectsFiles) != 1 {
+		t.Fatalf("first run: %d rejected in %v, want 1 in one file", first.RowsRejected, first.RejectsFiles)
+	}
+
+	fixed := strings.Replace(bad, " 1x0 ", " 120 ", 1)
+	if err := os.WriteFile(path, []byte(lines(defaultHeader, good, fixed)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	later := time.Now().Add(time.Minute)
+	if err := os.Chtimes(path, later, later); err != nil {
+		t.Fatal(err)
+	}
+	second := convertInto(t, out, in)
+	if second.RowsRejected != 0 || second.Rows != 2 {
+		t.Errorf("second run: %d rows, %d rejected; want 2 and 0", second.Rows, second.RowsRejected)
+	}
+	if _, err := os.Stat(filepath.Join(out, filepath.FromSlash(first.RejectsFiles[0]))); !os.IsNotExist(err) {
+		t.Errorf("the earlier rejects file is still there (stat error %v)", err)
+	}
+	man, err := loadManifest(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(man.rejects) != 0 {
+		t.Errorf("manifest still lists rejects files %v", man.rejects)
+	}
+}

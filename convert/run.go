@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -67,6 +68,9 @@ type runner struct {
 	// rows of changed objects; replaced maps each old file to its new one.
 	rewritten []*outFile
 	replaced  map[string]string
+	// oldRejects are the rejects files of the earlier versions of this
+	// round's changed objects.
+	oldRejects []string
 }
 
 // Run converts the flow-log objects of src into the dataset at cfg.Out.
@@ -222,10 +226,15 @@ func (r *runner) round(ctx context.Context, objs []pending) error {
 	// rewriting the files that hold them.
 	drop := map[string]bool{}
 	var affected []string
+	r.oldRejects = nil
 	for _, p := range objs {
 		if p.changed {
+			prev := r.man.objects[p.obj.Key]
 			drop[p.obj.Key] = true
-			affected = append(affected, r.man.objects[p.obj.Key].Files...)
+			affected = append(affected, prev.Files...)
+			if prev.RejectsFile != "" {
+				r.oldRejects = append(r.oldRejects, prev.RejectsFile)
+			}
 		}
 	}
 	r.rewritten, r.replaced = nil, nil
@@ -338,7 +347,8 @@ func (r *runner) commitRound(results []*objectResult) error {
 	for _, f := range files {
 		byKey[f.key] = append(byKey[f.key], f.final)
 	}
-	commit := &manifestCommit{Commit: r.commit, Time: time.Now().UTC(), Source: r.src.Name(), Replaced: r.replaced}
+	commit := &manifestCommit{Commit: r.commit, Time: time.Now().UTC(), Source: r.src.Name(),
+		Replaced: r.replaced, RemovedRejects: r.oldRejects}
 	files = append(files, r.rewritten...)
 	for _, f := range files {
 		commit.Files = append(commit.Files, f.final)
@@ -361,10 +371,11 @@ func (r *runner) commitRound(results []*objectResult) error {
 		}
 		slices.Sort(entry.Files)
 		entry.Files = slices.Compact(entry.Files)
-		commit.Objects = append(commit.Objects, entry)
 		if res.rejects != "" {
 			commit.Rejects = append(commit.Rejects, res.rejects)
+			entry.RejectsFile = res.rejects
 		}
+		commit.Objects = append(commit.Objects, entry)
 	}
 
 	// Data files: rename each into place and sync the folders.
@@ -401,9 +412,10 @@ func (r *runner) commitRound(results []*objectResult) error {
 	}
 	// The replaced files are no longer referenced; a crash before they are
 	// removed leaves them to the next run's recovery.
-	for old := range commit.Replaced {
+	removed := slices.Collect(maps.Keys(commit.Replaced))
+	for _, old := range append(removed, commit.RemovedRejects...) {
 		if err := os.Remove(filepath.Join(r.root, filepath.FromSlash(old))); err != nil {
-			r.log.Warn("cannot remove a replaced data file; the next conversion removes it", "path", old, "err", err)
+			r.log.Warn("cannot remove a replaced file; the next conversion removes it", "path", old, "err", err)
 		}
 	}
 	r.sum.FilesWritten += int64(len(commit.Files))

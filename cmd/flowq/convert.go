@@ -69,7 +69,7 @@ func newConvertCmd(g *globalOptions) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&o.out, "out", "o", defaultDataDir(), "dataset folder to write (default: $FLOWQ_DATA, else ./flowq-data)")
+	f.StringVarP(&o.out, "out", "o", defaultDataDir(), "dataset folder to write; $FLOWQ_DATA when set")
 	f.StringVar(&o.since, "since", "", "convert only objects whose key dates may hold records from this time on: a date, an RFC 3339 time or a duration such as 7d")
 	f.StringVar(&o.until, "until", "", "convert only objects whose key dates may hold records before this time")
 	f.IntVar(&o.workers, "workers", 0, "objects converted at once (default: the number of CPUs)")
@@ -93,6 +93,9 @@ func runConvert(ctx context.Context, g *globalOptions, o *convertOptions, args [
 	if err != nil {
 		return err
 	}
+	if s3store.IsURL(o.out) {
+		return usageError(fmt.Errorf("invalid --out %q: convert writes a local folder; convert there, then copy the folder to S3 (for example with aws s3 sync)", o.out))
+	}
 	src, err := openSource(ctx, args, o.s3)
 	if err != nil {
 		return err
@@ -107,7 +110,9 @@ func runConvert(ctx context.Context, g *globalOptions, o *convertOptions, args [
 	stop := startProgress(g, counters, !o.noProgress)
 	sum, err := convert.Run(ctx, src, cfg)
 	stop()
-	if sum != nil {
+	// A run that failed before it converted anything has no summary worth
+	// printing; the error says what went wrong.
+	if sum != nil && (err == nil || sum.ObjectsConverted+sum.ObjectsFailed > 0) {
 		printConvertSummary(g.stderr, g.logger, g.logFormat == "json", sum)
 	}
 	if err != nil {
@@ -181,7 +186,7 @@ func printConvertSummary(w io.Writer, log interface {
 		fmt.Fprintf(w, "  skipped         %d objects: %s\n", s.ObjectsSkipped[reason], reason)
 	}
 	if s.ObjectsChanged > 0 {
-		fmt.Fprintf(w, "  changed         %d objects changed since an earlier run and were left as converted then\n", s.ObjectsChanged)
+		fmt.Fprintf(w, "  changed         %d objects changed since an earlier run; their earlier rows were replaced\n", s.ObjectsChanged)
 	}
 	for _, field := range slices.Sorted(maps.Keys(s.UnknownFields)) {
 		fmt.Fprintf(w, "  unknown field   %q kept as a string column (first seen in %s)\n", field, s.UnknownFields[field])

@@ -84,7 +84,7 @@ func newDetectCmd(g *globalOptions) *cobra.Command {
 		},
 	}
 	f := cmd.PersistentFlags()
-	f.StringVarP(&o.data, "data", "d", defaultDataDir(), "dataset folder (default: $FLOWQ_DATA, else ./flowq-data)")
+	f.StringVarP(&o.data, "data", "d", defaultDataDir(), "dataset folder; $FLOWQ_DATA when set")
 	f.StringVar(&o.since, "since", "24h", "start of the window: a date, an RFC 3339 time or a duration before now such as 24h or 7d")
 	f.StringVar(&o.until, "until", "", "end of the window, exclusive (same forms as --since; default: now)")
 	f.StringSliceVar(&o.accounts, "account", nil, "keep only these account ids (repeat or separate with commas)")

@@ -106,7 +106,7 @@ func newNotebookRunCmd(g *globalOptions) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&o.data, "data", "d", defaultDataDir(), "dataset folder, or s3://bucket/prefix (default: $FLOWQ_DATA, else ./flowq-data)")
+	f.StringVarP(&o.data, "data", "d", defaultDataDir(), "dataset folder, or s3://bucket/prefix; $FLOWQ_DATA when set")
 	f.StringVar(&o.since, "since", "", "keep records that end at or after this time: a date, an RFC 3339 time or a duration before now such as 24h or 7d")
 	f.StringVar(&o.until, "until", "", "keep records that start before this time (same forms as --since)")
 	f.StringSliceVar(&o.accounts, "account", nil, "keep only these account ids (repeat or separate with commas)")

@@ -101,7 +101,7 @@ func newReportExfilCmd(g *globalOptions) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&o.data, "data", "d", defaultDataDir(), "dataset folder, or s3://bucket/prefix (default: $FLOWQ_DATA, else ./flowq-data)")
+	f.StringVarP(&o.data, "data", "d", defaultDataDir(), "dataset folder, or s3://bucket/prefix; $FLOWQ_DATA when set")
 	f.StringVar(&o.date, "date", "", "UTC day of the report as YYYY-MM-DD (default: yesterday in UTC)")
 	f.StringVar(&o.baseline, "baseline", "14d", "history before the day to compare against, such as 14d or 2w")
 	f.StringVarP(&o.out, "out", "o", "reports", "folder or s3://bucket/prefix/ to write exfil-YYYY-MM-DD.json and .html into")

@@ -72,7 +72,25 @@ func newRootCmd(stdout, stderr *os.File) *cobra.Command {
 	root.AddCommand(newConvertCmd(g), newDemoCmd(g), newSQLCmd(g), newDetectCmd(g))
 	root.AddCommand(newNotebookCmd(g))
 	root.AddCommand(newReportCmd(g))
+	for _, c := range root.Commands() {
+		requireSubcommand(c)
+	}
 	return root
+}
+
+// requireSubcommand makes every command that only groups subcommands, such
+// as "flowq report", reject an unknown subcommand with exit status 2
+// instead of printing its help and succeeding.
+func requireSubcommand(c *cobra.Command) {
+	for _, sub := range c.Commands() {
+		requireSubcommand(sub)
+	}
+	if c.HasSubCommands() && c.Run == nil && c.RunE == nil {
+		c.Args = cobra.NoArgs
+		c.RunE = func(cmd *cobra.Command, args []string) error {
+			return usageError(fmt.Errorf("%q needs a subcommand; see %q", cmd.CommandPath(), cmd.CommandPath()+" --help"))
+		}
+	}
 }
 
 // newLogger builds the logger that writes to stderr.
