@@ -241,13 +241,42 @@ func (o *sqlOptions) printResults(ctx context.Context, g *globalOptions, engine 
 		if err := engine.CheckWritePath(o.out); err != nil {
 			return sqlError(err)
 		}
-		f, err := os.Create(o.out)
+		// Write under a temporary name and rename on success, so that a
+		// failed statement leaves no partial file behind.
+		f, err := os.CreateTemp(filepath.Dir(o.out), "."+filepath.Base(o.out)+".*.tmp")
 		if err != nil {
 			return fmt.Errorf("create output file %q: %w", o.out, err)
 		}
-		defer f.Close()
-		w, width = f, 0
+		if err := f.Chmod(0o644); err != nil {
+			f.Close()
+			os.Remove(f.Name())
+			return fmt.Errorf("create output file %q: %w", o.out, err)
+		}
+		done := false
+		defer func() {
+			f.Close()
+			if !done {
+				os.Remove(f.Name())
+			}
+		}()
+		if err := o.runStatements(ctx, engine, sqlText, format, f, 0); err != nil {
+			return err
+		}
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("write output file %q: %w", o.out, err)
+		}
+		if err := os.Rename(f.Name(), o.out); err != nil {
+			return fmt.Errorf("write output file %q: %w", o.out, err)
+		}
+		done = true
+		return nil
 	}
+	return o.runStatements(ctx, engine, sqlText, format, w, width)
+}
+
+// runStatements runs the statements and writes the last result, or every
+// result with --all, to w.
+func (o *sqlOptions) runStatements(ctx context.Context, engine *query.Engine, sqlText string, format query.Format, w io.Writer, width int) error {
 	count := len(query.SplitStatements(sqlText))
 	err := engine.Run(ctx, sqlText, func(rows *query.Rows) error {
 		last := rows.Statement() == 0 || rows.Statement() == count

@@ -387,3 +387,16 @@ func TestSQLFromS3(t *testing.T) {
 		t.Errorf("second run downloaded %d objects, want 0", again)
 	}
 }
+
+func TestSQLFailedQueryLeavesNoOutFile(t *testing.T) {
+	data := nullsDataset(t)
+	out := filepath.Join(t.TempDir(), "result.csv")
+	code, _, errOut := runCLI(t, "sql", "--data", data, "--out", out, "SELECT CAST(dstaddr AS INTEGER) FROM flows")
+	if code != exitSQL {
+		t.Fatalf("status %d, want %d; stderr:\n%s", code, exitSQL, errOut)
+	}
+	entries, _ := os.ReadDir(filepath.Dir(out))
+	if len(entries) != 0 {
+		t.Errorf("files left after a failed query: %v", entries)
+	}
+}
