@@ -71,7 +71,7 @@ func runDemo(ctx context.Context, g *globalOptions, o *demoOptions) error {
 		if err != nil {
 			return fmt.Errorf("cannot write the sample archive: %w", err)
 		}
-		fmt.Fprintf(g.stderr, "Wrote a sample archive of %d objects to %s\n", len(truth.Objects), archive)
+		fmt.Fprintf(g.stderr, "Wrote a sample archive of %d flow-log objects to %s\n", truth.FlowLogObjects, archive)
 	} else {
 		fmt.Fprintf(g.stderr, "Using the sample archive in %s\n", archive)
 	}

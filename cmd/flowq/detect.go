@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/flowq/flowq/detections"
+	"github.com/flowq/flowq/internal/s3store"
 	"github.com/flowq/flowq/query"
 )
 
@@ -199,6 +200,9 @@ func (o *detectOptions) window() (detections.Window, error) {
 }
 
 func runDetect(ctx context.Context, g *globalOptions, o *detectOptions) error {
+	if s3store.IsURL(o.data) {
+		return usageError(fmt.Errorf("invalid --data %q: flowq detect reads a local dataset; copy the partitions you need to a folder first, for example with aws s3 sync", o.data))
+	}
 	var failOn detections.Severity
 	if !strings.EqualFold(o.failOn, "none") {
 		var err error
