@@ -236,6 +236,11 @@ func (o *reportOptions) build(ctx context.Context, g *globalOptions, opts report
 		qopts.Protect = []string{cache}
 	}
 	engine, err := query.Open(ctx, qopts)
+	if errors.Is(err, query.ErrNoDataInRange) {
+		return nil, &statusError{code: exitNoData, err: fmt.Errorf(
+			"no data: the dataset %s has no flow records from %s to %s, the report day and its baseline; check that the day's logs were converted, or choose another --date",
+			o.data, since.Format(time.DateOnly), until.Format(time.DateOnly))}
+	}
 	if err != nil {
 		return nil, sqlError(err)
 	}
@@ -248,8 +253,8 @@ func (o *reportOptions) build(ctx context.Context, g *globalOptions, opts report
 	rep, err := report.BuildExfil(ctx, engine, opts)
 	if errors.Is(err, report.ErrNoData) {
 		return nil, &statusError{code: exitNoData, err: fmt.Errorf(
-			"no data: the dataset %s contains no flow record on %s; check that the day's logs were converted (%w)",
-			o.data, opts.Window().Since.Format(time.DateOnly), err)}
+			"no data: the dataset %s contains no flow record on %s; check that the day's logs were converted, or choose another --date: %w",
+			o.data, opts.Window().Since.Format(time.DateOnly), report.ErrNoData)}
 	}
 	if err != nil {
 		return nil, sqlError(err)
