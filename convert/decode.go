@@ -10,7 +10,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 )
 
-// encoding is how an object's bytes are stored, told by their first bytes.
+// encoding is the storage format of an object's bytes, detected from their first bytes.
 type encoding uint8
 
 const (

@@ -38,7 +38,7 @@ func (l KeyLayout) String() string {
 	}
 }
 
-// ContentFormat is how an object's records are stored.
+// ContentFormat is the storage format of an object's records.
 type ContentFormat uint8
 
 const (
@@ -48,7 +48,7 @@ const (
 	FormatParquet
 )
 
-// KeyInfo is what an object key says about the records inside.
+// KeyInfo holds the fields parsed from an object key.
 type KeyInfo struct {
 	Layout KeyLayout
 	// Prefix is the part of the key before "AWSLogs/", without its trailing slash.
@@ -66,7 +66,7 @@ type KeyInfo struct {
 	Format   ContentFormat
 }
 
-// SkipReason says why a key is not converted. The empty string means the key
+// SkipReason is the reason a key is not converted. The empty string means the key
 // should be converted.
 type SkipReason string
 
@@ -145,6 +145,7 @@ func parseHiveDirs(info *KeyInfo, dirs []string) SkipReason {
 		vals[k] = v
 		order = append(order, k)
 	}
+
 	if s, ok := vals["aws-service"]; ok && s != "vpcflowlogs" {
 		return SkipOtherService
 	}
@@ -157,11 +158,13 @@ func parseHiveDirs(info *KeyInfo, dirs []string) SkipReason {
 			return SkipOutsideLayout
 		}
 	}
+
 	date, ok := parseDate(vals["year"], vals["month"], vals["day"])
 	if !ok || vals["aws-account-id"] == "" || vals["aws-region"] == "" {
 		return SkipOutsideLayout
 	}
 	info.Layout, info.Account, info.Region, info.Date = LayoutHive, vals["aws-account-id"], vals["aws-region"], date
+
 	if len(order) == len(want)+1 {
 		if order[len(want)] != "hour" {
 			return SkipOutsideLayout
@@ -191,7 +194,7 @@ func parseHour(s string) (int, bool) {
 	return h, err == nil && h >= 0 && h <= 23
 }
 
-// formatFromName tells AWS's Parquet delivery from text by the name alone.
+// formatFromName separates AWS's Parquet delivery from text by the name alone.
 // The content decides between gzip and plain text later.
 func formatFromName(base string) ContentFormat {
 	if strings.HasSuffix(base, ".parquet") {

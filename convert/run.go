@@ -23,11 +23,11 @@ import (
 )
 
 // ErrInterrupted means the conversion stopped because its context ended.
-// What was committed before stays; the next run goes on from there.
+// What was committed before stays, and the next run goes on from there.
 var ErrInterrupted = errors.New("conversion interrupted")
 
 // testHookBeforeManifest runs between moving a commit's files into place
-// and writing its manifest line; crash tests kill the process there.
+// and writing its manifest line. Crash tests kill the process there.
 var testHookBeforeManifest func()
 
 // pending is an object to convert with the fields parsed from its key.

@@ -410,6 +410,9 @@ func number(v any) (any, bool) {
 	case uint32:
 		return int64(x), true
 	case uint64:
+		if x > 1<<63-1 {
+			return float64(x), true
+		}
 		return int64(x), true
 	case *big.Int:
 		if x.IsInt64() {

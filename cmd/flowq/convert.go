@@ -111,7 +111,7 @@ func runConvert(ctx context.Context, g *globalOptions, o *convertOptions, args [
 	sum, err := convert.Run(ctx, src, cfg)
 	stop()
 	// A run that failed before it converted anything has no summary worth
-	// printing; the error says what went wrong.
+	// printing, because the error describes what went wrong.
 	if sum != nil && (err == nil || sum.ObjectsConverted+sum.ObjectsFailed > 0) {
 		printConvertSummary(g.stderr, g.logger, g.logFormat == "json", sum)
 	}

@@ -71,8 +71,8 @@ func TableGlob(table string) string {
 	return table + "/*/*/*/*/*" + DataFileExt
 }
 
-// escapeValue makes a partition value safe as one path element. Account ids
-// and region names never need it; it guards against a hostile or broken
+// escapeValue makes a partition value safe as one path element. Real account
+// ids and region names never need it. It guards against a hostile or broken
 // record putting a slash or a dot-dot into a folder name.
 func escapeValue(v string) string {
 	if v == "" {
