@@ -124,7 +124,8 @@ type provRun struct {
 }
 
 // batch is a set of rows of one file schema, stored by column. The
-// provenance columns of the table stay empty in cols; runs holds them.
+// provenance and derived columns of the table stay empty in cols, because
+// runs holds the provenance and the writer computes the derived columns.
 type batch struct {
 	schema fileSchema
 	cols   []column
@@ -135,8 +136,17 @@ type batch struct {
 // isProvenance reports whether column i is one of the provenance columns
 // that the batch stores in runs.
 func (b *batch) isProvenance(i int) bool {
-	return i < len(b.schema.table.Columns) && b.schema.table.Columns[i].Field == ""
+	return i < len(b.schema.table.Columns) && b.schema.table.Columns[i].IsProvenance()
 }
+
+// isDerived reports whether column i is a derived column, which the
+// writer computes from its address column.
+func (b *batch) isDerived(i int) bool {
+	return i < len(b.schema.table.Columns) && b.schema.table.Columns[i].IsDerived()
+}
+
+// stores reports whether the batch holds the values of column i in cols.
+func (b *batch) stores(i int) bool { return !b.isProvenance(i) && !b.isDerived(i) }
 
 // rowProvenance returns, for each row, the provenance of the object it came from.
 func (b *batch) rowProvenance() []*provenance {
@@ -186,7 +196,7 @@ func (b *batch) reset() {
 // complete pads every column to the batch's row count with NULLs.
 func (b *batch) complete() {
 	for i := range b.cols {
-		if !b.isProvenance(i) {
+		if b.stores(i) {
 			b.cols[i].padTo(b.rows)
 		}
 	}
@@ -197,7 +207,7 @@ func (b *batch) appendBatch(o *batch) {
 	b.complete()
 	o.complete()
 	for i := range b.cols {
-		if b.isProvenance(i) {
+		if !b.stores(i) {
 			continue
 		}
 		dst, src := &b.cols[i], &o.cols[i]
@@ -228,7 +238,7 @@ func mergeBatches(all []*batch) *batch {
 	}
 	out.runs = make([]provRun, 0, runs)
 	for i := range out.cols {
-		if out.isProvenance(i) {
+		if !out.stores(i) {
 			continue
 		}
 		c := &out.cols[i]

@@ -87,6 +87,9 @@ func parseHeader(line []byte) (*headerMap, error) {
 		}
 	}
 	h.schema = newFileSchema(table, sortedColumnNames(h.unknown))
+	if err := checkUnknownFields(table, h.unknown); err != nil {
+		return nil, err
+	}
 	for i, n := range names {
 		if c := table.Lookup(n); c >= 0 {
 			h.col[i] = c
@@ -127,6 +130,25 @@ func parseHeader(line []byte) (*headerMap, error) {
 		h.fillRegion = table.Lookup("region")
 	}
 	return h, nil
+}
+
+// checkUnknownFields rejects unknown header fields whose columns would
+// repeat a column of the table, as a field src-private would, or each
+// other, as fields x-a and x_a would. A Parquet file cannot hold two
+// columns of one name.
+func checkUnknownFields(table *dataset.Table, fields []string) error {
+	seen := make(map[string]string, len(fields))
+	for _, f := range fields {
+		name := dataset.ColumnName(f)
+		if table.ColumnIndex(name) >= 0 {
+			return fmt.Errorf("header field %q would be column %q, which table %s already has", f, name, table.Name)
+		}
+		if other, ok := seen[name]; ok {
+			return fmt.Errorf("header fields %q and %q would both be column %q", other, f, name)
+		}
+		seen[name] = f
+	}
+	return nil
 }
 
 func isFieldName(b []byte) bool {

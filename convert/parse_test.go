@@ -72,7 +72,10 @@ func TestParseRecordNeverShiftsColumns(t *testing.T) {
 	for _, b := range sink.parts {
 		b.complete()
 		for i := range b.cols {
-			if b.isProvenance(i) {
+			if !b.stores(i) {
+				if len(b.cols[i].valid) != 0 {
+					t.Errorf("column %s, which the writer fills, has %d values in the batch", b.schema.name(i), len(b.cols[i].valid))
+				}
 				continue
 			}
 			if len(b.cols[i].valid) != b.rows {
@@ -157,15 +160,18 @@ func FuzzParseLine(f *testing.F) {
 			b.complete()
 			for i := range b.cols {
 				c := &b.cols[i]
-				if !b.isProvenance(i) && len(c.valid) != b.rows {
+				if !b.stores(i) && len(c.valid) != 0 {
+					t.Fatalf("column %s, which the writer fills, has %d values in the batch", b.schema.name(i), len(c.valid))
+				}
+				if b.stores(i) && len(c.valid) != b.rows {
 					t.Fatalf("column %d has %d values for %d rows", i, len(c.valid), b.rows)
 				}
-				for r := 0; r < b.rows && c.kind == dataset.String && !b.isProvenance(i); r++ {
+				for r := 0; r < b.rows && c.kind == dataset.String && b.stores(i); r++ {
 					if c.valid[r] && string(c.str(r)) == "-" {
 						t.Fatalf("'-' stored as a value in %s", b.schema.name(i))
 					}
 				}
-				if c.kind != dataset.String && !b.isProvenance(i) {
+				if c.kind != dataset.String && b.stores(i) {
 					for r := 0; r < b.rows; r++ {
 						if c.ints[r] < 0 {
 							t.Fatalf("negative value %d in %s", c.ints[r], b.schema.name(i))
@@ -175,4 +181,21 @@ func FuzzParseLine(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestParseHeaderRejectsRepeatedColumns(t *testing.T) {
+	for _, tc := range []struct{ extra, want string }{
+		{"src-private", `header field "src-private" would be column "src_private", which table flows already has`},
+		{"source-key", `header field "source-key" would be column "source_key", which table flows already has`},
+		{"account_id", `header field "account_id" would be column "account_id", which table flows already has`},
+		{"x-a x_a", `header fields "x-a" and "x_a" would both be column "x_a"`},
+	} {
+		_, err := parseHeader([]byte(defaultHeader + " " + tc.extra))
+		if err == nil || err.Error() != tc.want {
+			t.Errorf("parseHeader with %q: error %v, want %q", tc.extra, err, tc.want)
+		}
+	}
+	if _, err := parseHeader([]byte(defaultHeader + " x-a x-b")); err != nil {
+		t.Errorf("parseHeader with two distinct unknown fields: %v", err)
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"math/rand/v2"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -198,11 +199,36 @@ func benchFlowsBatch(rows int) *batch {
 		str(region, "us-east-1")
 		str(az, e.az)
 		for i := range b.cols {
-			if c := &b.cols[i]; !filled[c] && !b.isProvenance(i) {
+			if c := &b.cols[i]; !filled[c] && b.stores(i) {
 				c.appendNull()
 			}
 		}
 		b.addRow(prov)
+	}
+	return b
+}
+
+// toIPv6 replaces the IPv4 addresses of b with IPv6 ones, one for each:
+// private addresses move into fd00::/8 and public ones into 2600:1f18::/32,
+// so that b keeps its number of distinct addresses and their classes.
+func toIPv6(b *batch) *batch {
+	for _, name := range []string{"srcaddr", "dstaddr", "pkt_srcaddr", "pkt_dstaddr"} {
+		c := &b.cols[b.schema.table.ColumnIndex(name)]
+		old := *c
+		c.valid, c.data, c.ends = nil, nil, nil
+		for r := range old.valid {
+			if !old.valid[r] {
+				c.appendNull()
+				continue
+			}
+			v4 := netip.MustParseAddr(string(old.str(r))).As4()
+			v6 := [16]byte{0xfd}
+			if v4[0] != 10 {
+				v6 = [16]byte{0x26, 0x00, 0x1f, 0x18}
+			}
+			copy(v6[12:], v4[:])
+			c.appendString([]byte(netip.AddrFrom16(v6).String()))
+		}
 	}
 	return b
 }
@@ -256,6 +282,16 @@ func provenanceBytes(b *batch) (rowRun []int32, keys, ids [][]byte) {
 	return rowRun, keys, ids
 }
 
+// benchIsPrivate returns dataset.IsPrivate of the address that the derived
+// column i classifies in row r, with ok false where the address is NULL.
+func benchIsPrivate(b *batch, i int, r int32) (private, ok bool) {
+	c := &b.cols[b.schema.table.ColumnIndex(b.schema.table.Columns[i].From)]
+	if !c.valid[r] {
+		return false, false
+	}
+	return dataset.IsPrivate(c.str(int(r)))
+}
+
 // ---- parquet-go with its column writers ----
 
 func parquetGoRoot(s fileSchema, opt benchOptions) columnGroup {
@@ -267,10 +303,14 @@ func parquetGoRoot(s fileSchema, opt benchOptions) columnGroup {
 			node = parquet.Int(32)
 		case dataset.Int64:
 			node = parquet.Int(64)
+		case dataset.Bool:
+			node = parquet.Leaf(parquet.BooleanType)
 		default:
 			node = parquet.String()
 		}
 		switch {
+		case s.kind(i) == dataset.Bool:
+			node = parquet.Encoded(node, &parquet.Plain)
 		case opt.deltaInts && s.kind(i) != dataset.String:
 			node = parquet.Encoded(node, &parquet.DeltaBinaryPacked)
 		case opt.dictionary == "all", opt.dictionary == "strings" && s.kind(i) == dataset.String:
@@ -292,7 +332,7 @@ func writeParquetGo(path string, b *batch, order []int32, opt benchOptions) erro
 	options := []parquet.WriterOption{
 		parquet.NewSchema("schema", parquetGoRoot(b.schema, opt)),
 		parquet.Compression(&pqzstd.Codec{Level: zstd.EncoderLevelFromZstd(opt.zstdLevel)}),
-		parquet.KeyValueMetadata("flowq.schema_version", "1"),
+		parquet.KeyValueMetadata("flowq.schema_version", "2"),
 		parquet.DataPageVersion(opt.pageVersion),
 		parquet.DataPageStatistics(opt.stats),
 		parquet.PageBufferSize(opt.pageSize),
@@ -327,6 +367,14 @@ func writeParquetGo(path string, b *batch, order []int32, opt benchOptions) erro
 				for _, r := range chunk {
 					if t := b.runs[rowRun[r]].prov.fileTime; t >= 0 {
 						values = append(values, parquet.Int64Value(t).Level(0, 1, i))
+					} else {
+						values = append(values, null)
+					}
+				}
+			case b.isDerived(i):
+				for _, r := range chunk {
+					if private, ok := benchIsPrivate(b, i, r); ok {
+						values = append(values, parquet.BooleanValue(private).Level(0, 1, i))
 					} else {
 						values = append(values, null)
 					}
@@ -415,6 +463,11 @@ func writeDuckDB(path string, b *batch, order []int32, opt benchOptions) error {
 					if rowProv[r].fileTime >= 0 {
 						row[i] = rowProv[r].fileTime
 					}
+				case b.isDerived(i):
+					row[i] = nil
+					if private, ok := benchIsPrivate(b, i, r); ok {
+						row[i] = private
+					}
 				case !c.valid[r]:
 					row[i] = nil
 				case c.kind == dataset.Int32:
@@ -435,7 +488,7 @@ func writeDuckDB(path string, b *batch, order []int32, opt benchOptions) error {
 	if err != nil {
 		return err
 	}
-	copyOptions := fmt.Sprintf("FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL %d, KV_METADATA {'flowq.schema_version': '1'}", opt.zstdLevel)
+	copyOptions := fmt.Sprintf("FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL %d, KV_METADATA {'flowq.schema_version': '2'}", opt.zstdLevel)
 	if opt.pageVersion == 2 {
 		copyOptions += ", PARQUET_VERSION v2"
 	}
@@ -482,7 +535,11 @@ func TestWriterAlternativesReadBack(t *testing.T) {
 // written per second (batch.memSize, as MB/s), rows/s, and the file size per
 // row.
 func runWriterBenchmark(b *testing.B, rows int, write writeFunc, opt benchOptions) {
-	data := benchFlowsBatch(rows)
+	runWriterBenchmarkOn(b, benchFlowsBatch(rows), write, opt)
+}
+
+func runWriterBenchmarkOn(b *testing.B, data *batch, write writeFunc, opt benchOptions) {
+	rows := data.rows
 	order := data.sortOrder()
 	path := filepath.Join(b.TempDir(), "out.parquet")
 	b.SetBytes(int64(data.memSize()))
@@ -538,6 +595,12 @@ func BenchmarkWriterTuning(b *testing.B) {
 
 func BenchmarkPartFileWrite(b *testing.B) {
 	runWriterBenchmark(b, benchRows, writePartFile, defaultBenchOptions)
+}
+
+// BenchmarkPartFileIPv6 writes the rows of BenchmarkPartFileWrite with IPv6
+// addresses, which cost more to classify for the derived columns.
+func BenchmarkPartFileIPv6(b *testing.B) {
+	runWriterBenchmarkOn(b, toIPv6(benchFlowsBatch(benchRows)), writePartFile, defaultBenchOptions)
 }
 
 // BenchmarkPartFileSmall shows the cost of a file of its own for a small

@@ -89,8 +89,20 @@ type writtenBatch struct {
 }
 
 // expectedValue returns what DuckDB should read for row r of column i of b:
-// nil for NULL, int32 for INTEGER, int64 for BIGINT, string for VARCHAR.
+// nil for NULL, int32 for INTEGER, int64 for BIGINT, string for VARCHAR,
+// bool for BOOLEAN.
 func expectedValue(b *batch, rowProv []*provenance, i int, r int32) any {
+	if b.isDerived(i) {
+		c := &b.cols[b.schema.table.ColumnIndex(b.schema.table.Columns[i].From)]
+		if !c.valid[r] {
+			return nil
+		}
+		private, ok := dataset.IsPrivate(c.str(int(r)))
+		if !ok {
+			return nil
+		}
+		return private
+	}
 	if b.isProvenance(i) {
 		p := rowProv[r]
 		var text string
@@ -187,21 +199,28 @@ func checkFileMatchesBatches(t testing.TB, conn *sql.Conn, path string, writes .
 	}
 }
 
+// partFileTestAddrs are the values of srcaddr and dstaddr in
+// partFileTestBatch: private, public and not an address.
+var partFileTestAddrs = []string{"10.1.2.3", "203.0.113.9", "fd00::5", "2001:db8::1", "::ffff:192.168.0.1", "garbage"}
+
 // partFileTestBatch builds rows of schema s with NULLs, empty and non-ASCII
 // strings, and the largest value of each integer kind. Row r of column i is
-// NULL when (r+i)%4 == 0, so every column has NULLs and values. The first
-// half of the rows come from first and the rest from second.
+// NULL when (r+i)%4 == 0, so every column has NULLs and values. The address
+// columns take their values from partFileTestAddrs. The first half of the
+// rows come from first and the rest from second.
 func partFileTestBatch(s fileSchema, rows int, first, second *provenance) *batch {
 	b := newBatch(s)
 	for r := 0; r < rows; r++ {
 		for i := range b.cols {
-			if b.isProvenance(i) {
+			if !b.stores(i) {
 				continue
 			}
 			c := &b.cols[i]
-			switch {
+			switch name := s.name(i); {
 			case (r+i)%4 == 0:
 				c.appendNull()
+			case (name == "srcaddr" || name == "dstaddr") && r != 2:
+				c.appendString([]byte(partFileTestAddrs[(r+i)%len(partFileTestAddrs)]))
 			case c.kind == dataset.Int32 && r == 1:
 				c.appendInt(1<<31 - 1)
 			case c.kind == dataset.Int32:
@@ -304,6 +323,8 @@ func TestPartFileParquetSchema(t *testing.T) {
 			wantType, wantConverted = "INT32", "INT_32"
 		case dataset.Int64:
 			wantType, wantConverted = "INT64", "INT_64"
+		case dataset.Bool:
+			wantType, wantConverted = "BOOLEAN", "NULL"
 		default:
 			wantType, wantConverted = "BYTE_ARRAY", "UTF8"
 		}
@@ -316,7 +337,10 @@ func TestPartFileParquetSchema(t *testing.T) {
 		if wantType == "BYTE_ARRAY" && logical != "StringType()" {
 			t.Errorf("column %q has logical type %s, want StringType()", name, logical)
 		}
-		if wantType != "BYTE_ARRAY" && !strings.Contains(logical, "isSigned=1") {
+		if wantType == "BOOLEAN" && logical != "NULL" {
+			t.Errorf("column %q has logical type %s, want none", name, logical)
+		}
+		if (wantType == "INT32" || wantType == "INT64") && !strings.Contains(logical, "isSigned=1") {
 			t.Errorf("column %q has logical type %s, want a signed IntType", name, logical)
 		}
 	}
@@ -416,8 +440,8 @@ func TestPartFileMetadata(t *testing.T) {
 	for _, row := range kv {
 		if row[0] == "flowq.schema_version" {
 			found = true
-			if row[1] != "1" {
-				t.Errorf("flowq.schema_version = %q, want \"1\"", row[1])
+			if row[1] != "2" {
+				t.Errorf("flowq.schema_version = %q, want \"2\"", row[1])
 			}
 		}
 	}
@@ -491,7 +515,7 @@ func TestPartFileSplitsLargeWrite(t *testing.T) {
 	for r := range rows {
 		for i := range b.cols {
 			switch {
-			case b.isProvenance(i):
+			case !b.stores(i):
 			case b.cols[i].kind == dataset.Int64:
 				b.cols[i].appendInt(int64(r))
 			default:
@@ -696,5 +720,48 @@ func TestPartFileZstdLevels(t *testing.T) {
 			t.Fatalf("level %d: close: %v", level, err)
 		}
 		checkFileMatchesBatches(t, conn, path, writtenBatch{b, order})
+	}
+}
+
+// TestPartFileIPv6ReadBack writes IPv6 addresses, whose classes go through
+// the file's cache of addresses, and checks every derived value: first
+// addresses that repeat, then more distinct ones than the cache holds.
+func TestPartFileIPv6ReadBack(t *testing.T) {
+	repeated := toIPv6(benchFlowsBatch(20_000))
+	s := repeated.schema
+	distinct := partFileTestBatch(s, 3*maxCachedAddresses, partFileProvA, partFileProvB)
+	for _, name := range []string{"srcaddr", "dstaddr"} {
+		c := &distinct.cols[s.table.ColumnIndex(name)]
+		c.reset()
+		for r := range distinct.rows {
+			switch r % 3 {
+			case 0:
+				c.appendString(fmt.Appendf(nil, "fd00:0:%x::%x", r, r%7))
+			case 1:
+				c.appendString(fmt.Appendf(nil, "2001:db8:%x::%x", r, r%7))
+			default:
+				c.appendString(fmt.Appendf(nil, "not-an-address-%d", r))
+			}
+		}
+	}
+
+	f, path := createTestPartFile(t, s)
+	writes := []writtenBatch{{repeated, repeated.sortOrder()}, {distinct, distinct.sortOrder()}}
+	for _, w := range writes {
+		if err := f.write(w.b, w.order); err != nil {
+			t.Fatalf("write: %v", err)
+		}
+	}
+	if err := f.close(); err != nil {
+		t.Fatalf("close: %v", err)
+	}
+	conn := openDuckConn(t)
+	checkFileMatchesBatches(t, conn, path, writes...)
+	// The comparison above proves little unless every class occurs.
+	counts := queryStrings(t, conn, "SELECT count(*) FILTER (WHERE src_private), count(*) FILTER (WHERE NOT src_private), count(*) FILTER (WHERE src_private IS NULL) FROM read_parquet(?)", path)
+	for i, class := range []string{"private", "public", "NULL"} {
+		if counts[0][i] == "0" {
+			t.Errorf("no row has a %s src_private; the test data lacks that class", class)
+		}
 	}
 }

@@ -42,8 +42,9 @@ func lockDataset(root string) (unlock func(), err error) {
 }
 
 // ownFileName matches the data and rejects files flowq names: the commit id
-// (UTC time and 6 hex digits) and a sequence number.
-var ownFileName = regexp.MustCompile(`^\d{8}T\d{6}Z-[0-9a-f]{6}-\d+\.(parquet|jsonl)$`)
+// (UTC time and 6 hex digits), a sequence number and the file's suffix.
+var ownFileName = regexp.MustCompile(`^\d{8}T\d{6}Z-[0-9a-f]{6}-\d+(` +
+	regexp.QuoteMeta(dataset.ExtraFileSuffix) + `|` + regexp.QuoteMeta(dataset.DataFileExt) + `|\.jsonl)$`)
 
 // recoverDataset removes what an interrupted conversion left: temporary
 // files, and files of commits whose manifest line was never written. Their

@@ -57,7 +57,8 @@ func (r *runner) rewriteWithout(drop map[string]bool, files []string) ([]*outFil
 }
 
 // readDataFile reads a data file that flowq wrote into one batch, leaving
-// out the rows of the source keys in drop.
+// out the rows of the source keys in drop. The file may come from an
+// earlier flowq and lack the derived columns.
 func readDataFile(file, rel string, drop map[string]bool) (*batch, error) {
 	table := dataset.Flows
 	if strings.HasPrefix(rel, dataset.TGWFlowsTable+"/") {
@@ -123,7 +124,9 @@ func readDataFile(file, rel string, drop map[string]bool) (*batch, error) {
 				}
 				for _, v := range row {
 					i := colOf[v.Column()]
-					if b.isProvenance(i) {
+					// Provenance comes from prov, and the writer
+					// computes the derived columns again.
+					if !b.stores(i) {
 						continue
 					}
 					c := &b.cols[i]

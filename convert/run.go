@@ -93,11 +93,20 @@ func Run(ctx context.Context, src Source, config Config) (*Summary, error) {
 	}
 	defer unlock()
 
+	// Check the format before recovery, which could remove files that a
+	// newer flowq names in a way this one does not know.
+	format, err := dataset.ReadFormat(root)
+	if err != nil {
+		return nil, err
+	}
 	man, err := loadManifest(root)
 	if err != nil {
 		return nil, err
 	}
 	if err := recoverDataset(root, man, cfg.Logger); err != nil {
+		return nil, err
+	}
+	if err := declareFormat(root, format, man, cfg.Logger); err != nil {
 		return nil, err
 	}
 	r := &runner{cfg: cfg, src: src, root: root, man: man, log: cfg.Logger,
@@ -306,13 +315,24 @@ func (r *runner) createFileIn(dir string, s fileSchema) (*outFile, error) {
 	r.seq++
 	seq := r.seq
 	r.seqMu.Unlock()
-	rel := path.Join(dir, fmt.Sprintf("%s-%d%s", r.commit, seq, dataset.DataFileExt))
+	rel := path.Join(dir, dataFileName(r.commit, seq, s))
 	tmp := filepath.Join(r.root, filepath.FromSlash(rel)) + dataset.TempSuffix
 	pf, err := createPartFile(tmp, s, writerOptions{ZstdLevel: r.cfg.ZstdLevel})
 	if err != nil {
 		return nil, &writeError{fmt.Errorf("cannot create data file %s: %w", tmp, err)}
 	}
 	return &outFile{pf: pf, table: s.table.Name, final: rel}, nil
+}
+
+// dataFileName returns the name of data file seq of a commit. A file with
+// columns beyond its table's schema ends in dataset.ExtraFileSuffix, so
+// that readers know to merge it with the others by column name.
+func dataFileName(commit string, seq int64, s fileSchema) string {
+	ext := dataset.DataFileExt
+	if len(s.extra) > 0 {
+		ext = dataset.ExtraFileSuffix
+	}
+	return fmt.Sprintf("%s-%d%s", commit, seq, ext)
 }
 
 // discard removes everything a failed round wrote.

@@ -34,7 +34,21 @@ const (
 	RejectsDir = "_flowq/rejects"
 	// LockFile keeps two conversions from writing one dataset at once.
 	LockFile = "_flowq/lock"
+	// FormatFile holds the dataset's format version as a decimal number
+	// and a newline. A dataset without it was written by format 1.
+	FormatFile = "_flowq/format"
 )
+
+// Format is the version of the dataset layout that this flowq writes.
+// Format 2 added the derived columns src_private and dst_private. In a
+// dataset whose FormatFile says Format, every data file has exactly its
+// table's columns, except files whose names end in ExtraFileSuffix.
+const Format = 2
+
+// ExtraFileSuffix ends the name of a data file that holds string columns
+// beyond its table's schema, for header fields that flowq does not know.
+// Readers must merge such files with the others by column name.
+const ExtraFileSuffix = ".extra" + DataFileExt
 
 // DataFileExt ends every data file. Files being written end in
 // DataFileExt + TempSuffix, which no reader's "*.parquet" glob matches.

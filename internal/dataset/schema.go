@@ -13,6 +13,8 @@ const (
 	Int32
 	// Int64 is a signed 64-bit integer: counters and Unix times.
 	Int64
+	// Bool is a boolean: the address classes that flowq derives.
+	Bool
 )
 
 func (k Kind) String() string {
@@ -21,6 +23,8 @@ func (k Kind) String() string {
 		return "INT32"
 	case Int64:
 		return "INT64"
+	case Bool:
+		return "BOOLEAN"
 	default:
 		return "STRING"
 	}
@@ -33,6 +37,8 @@ func (k Kind) SQLType() string {
 		return "INTEGER"
 	case Int64:
 		return "BIGINT"
+	case Bool:
+		return "BOOLEAN"
 	default:
 		return "VARCHAR"
 	}
@@ -51,7 +57,16 @@ type Column struct {
 	// Max is the largest valid value of an integer column, or 0 for no limit
 	// beyond the type's range. Negative values are never valid.
 	Max int64
+	// From names the address column that a derived column classifies, or
+	// "" for the other columns. Derived columns have no Field.
+	From string
 }
+
+// IsDerived reports whether flowq computes the column from another one.
+func (c Column) IsDerived() bool { return c.From != "" }
+
+// IsProvenance reports whether the column records where a row came from.
+func (c Column) IsProvenance() bool { return c.Field == "" && c.From == "" }
 
 // Table is the fixed schema of one table. Files of a table may add string
 // columns for header fields that flowq does not know, after these.
@@ -189,6 +204,20 @@ var tgwFields = []Column{
 	field("pkt-dst-aws-service", String, 2, 0),
 }
 
+// Derived columns that flowq appends to both tables, before provenance.
+// Each holds IsPrivate of its address column, NULL where the address is
+// NULL or not an IP address. They let a query select traffic between
+// private and public addresses without parsing text on every row.
+const (
+	ColSrcPrivate = "src_private"
+	ColDstPrivate = "dst_private"
+)
+
+var derived = []Column{
+	{Name: ColSrcPrivate, Kind: Bool, From: "srcaddr"},
+	{Name: ColDstPrivate, Kind: Bool, From: "dstaddr"},
+}
+
 var provenance = []Column{
 	{Name: ColSourceKey, Kind: String},
 	{Name: ColFlowLogID, Kind: String},
@@ -197,7 +226,7 @@ var provenance = []Column{
 
 func newTable(name string, fields []Column) *Table {
 	t := &Table{Name: name, index: map[string]int{}}
-	t.Columns = append(append(t.Columns, fields...), provenance...)
+	t.Columns = append(append(append(t.Columns, fields...), derived...), provenance...)
 	for i, c := range t.Columns {
 		if c.Field != "" {
 			t.index[c.Field] = i
