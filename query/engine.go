@@ -44,6 +44,11 @@ type Options struct {
 	// Protect lists more folders that statements may not write into, such
 	// as the S3 cache the dataset was fetched into. Data is always protected.
 	Protect []string
+	// AnyOrder lets DuckDB keep the rows of a query without ORDER BY in
+	// any order, in results and in the tables that CREATE TABLE AS fills.
+	// Large temporary tables then build faster on several threads. Leave
+	// it off where users expect rows in file order.
+	AnyOrder bool
 }
 
 func (o *Options) filter() Filter {
@@ -175,15 +180,22 @@ func (e *Engine) setup(ctx context.Context) error {
 		"SET autoload_known_extensions = false",
 		"SET TimeZone = 'UTC'",
 	}
-	stmts = append(stmts, macroStatements()...)
-	for _, t := range dataset.Tables {
-		stmts = append(stmts, e.viewSQL(t))
+	if e.opts.AnyOrder {
+		stmts = append(stmts, "SET preserve_insertion_order = false")
 	}
-	stmts = append(stmts, "SET lock_configuration = true")
+	stmts = append(stmts, macroStatements()...)
 	for _, s := range stmts {
 		if err := e.conn.drain(ctx, s, 0, 1); err != nil {
 			return fmt.Errorf("query: set up DuckDB: %w", err)
 		}
+	}
+	for _, t := range dataset.Tables {
+		if err := e.defineView(ctx, t); err != nil {
+			return fmt.Errorf("query: set up DuckDB: %w", err)
+		}
+	}
+	if err := e.conn.drain(ctx, "SET lock_configuration = true", 0, 1); err != nil {
+		return fmt.Errorf("query: set up DuckDB: %w", err)
 	}
 	e.ready = true
 	return nil
@@ -257,106 +269,6 @@ func isDatasetView(name string) bool {
 		}
 	}
 	return false
-}
-
-// viewSQL returns the CREATE VIEW statement of a table. A table without
-// selected files gets a view of the fixed schema with no rows, so that
-// queries over it bind and return nothing.
-func (e *Engine) viewSQL(t *dataset.Table) string {
-	tp := e.plan.Tables[t.Name]
-	tp.Paths = e.readPaths(t.Name, tp)
-	if len(tp.Paths) == 0 {
-		return emptyViewSQL(t)
-	}
-	quoted := make([]string, len(tp.Paths))
-	for i, p := range tp.Paths {
-		quoted[i] = sqlString(p)
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "CREATE OR REPLACE VIEW %s AS\nSELECT *, %s\nFROM read_parquet([%s],\n  hive_partitioning = true, union_by_name = true, hive_types_autocast = false,\n  hive_types = {%s})",
-		t.Name, timeColumns, strings.Join(quoted, ", "), hiveTypes)
-	if where := e.timePredicate(); where != "" {
-		b.WriteString("\nWHERE " + where)
-	}
-	return b.String()
-}
-
-// readPaths returns the globs that read_parquet reads for a table: the
-// whole table when nothing filters, else one glob per selected partition.
-func (e *Engine) readPaths(table string, tp *TablePlan) []string {
-	if tp.Files == 0 {
-		return nil
-	}
-	root, err := filepath.Abs(e.opts.Data)
-	if err != nil {
-		root = e.opts.Data
-	}
-	f := e.opts.filter()
-	if f.Since.IsZero() && f.Until.IsZero() && len(f.Accounts) == 0 && len(f.Regions) == 0 {
-		return []string{filepath.Join(root, filepath.FromSlash(dataset.TableGlob(table)))}
-	}
-	out := make([]string, len(tp.Partitions))
-	for i, p := range tp.Partitions {
-		out[i] = filepath.Join(root, table, filepath.FromSlash(p), "*"+dataset.DataFileExt)
-	}
-	return out
-}
-
-// hiveTypes pins the partition columns' types: left to inference, DuckDB
-// reads account_id=012345678901 as an integer and drops the leading zero.
-var hiveTypes = fmt.Sprintf("'%s': VARCHAR, '%s': VARCHAR, '%s': DATE, '%s': INTEGER",
-	dataset.PartAccount, dataset.PartRegion, dataset.PartDate, dataset.PartHour)
-
-// timeColumns adds start and end as TIMESTAMPTZ; the session time zone is UTC.
-const timeColumns = `to_timestamp("start") AS start_time, to_timestamp("end") AS end_time`
-
-// partitionStart is the Unix time of a row's partition hour.
-const partitionStart = `((CAST("date" AS DATE) - DATE '1970-01-01') * 86400 + "hour" * 3600)`
-
-// timePredicate returns the overlap rule of the options' range, or "".
-// Rows without start or end fall back on the other time, then on their
-// partition hour, the way flow conversion placed them.
-func (e *Engine) timePredicate() string {
-	var conds []string
-	if !e.opts.Until.IsZero() {
-		conds = append(conds, fmt.Sprintf(`coalesce("start", "end", %s) < %d`, partitionStart, untilSeconds(e.opts.Until)))
-	}
-	if !e.opts.Since.IsZero() {
-		conds = append(conds, fmt.Sprintf(`coalesce("end", "start", %s + 3599) >= %d`, partitionStart, e.opts.Since.Unix()))
-	}
-	return strings.Join(conds, " AND ")
-}
-
-// untilSeconds returns the smallest Unix second at or after t, so that a
-// fractional Until still excludes its own second only when it should.
-func untilSeconds(t time.Time) int64 {
-	s := t.Unix()
-	if t.Nanosecond() > 0 {
-		s++
-	}
-	return s
-}
-
-// emptyViewSQL returns a view with the table's columns, as read_parquet
-// would return them, and no rows.
-func emptyViewSQL(t *dataset.Table) string {
-	var cols []string
-	has := map[string]bool{}
-	for _, c := range t.Columns {
-		cols = append(cols, fmt.Sprintf("CAST(NULL AS %s) AS %s", c.Kind.SQLType(), quoteIdent(c.Name)))
-		has[c.Name] = true
-	}
-	parts := []struct{ name, typ string }{
-		{dataset.PartAccount, "VARCHAR"}, {dataset.PartRegion, "VARCHAR"},
-		{dataset.PartDate, "DATE"}, {dataset.PartHour, "INTEGER"},
-	}
-	for _, p := range parts {
-		if !has[p.name] {
-			cols = append(cols, fmt.Sprintf("CAST(NULL AS %s) AS %s", p.typ, quoteIdent(p.name)))
-		}
-	}
-	cols = append(cols, "CAST(NULL AS TIMESTAMPTZ) AS start_time", "CAST(NULL AS TIMESTAMPTZ) AS end_time")
-	return fmt.Sprintf("CREATE OR REPLACE VIEW %s AS\nSELECT %s\nWHERE false", t.Name, strings.Join(cols, ",\n  "))
 }
 
 // sqlString quotes s as an SQL string literal.

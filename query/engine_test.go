@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -267,6 +268,17 @@ func TestEmptyTableHasFixedSchema(t *testing.T) {
 			t.Errorf("flows lacks column %s", c)
 		}
 	}
+
+	// The empty view of flows has the real view's columns, in order and of
+	// the same types, the derived BOOLEAN columns included.
+	if got, want := emptyFlowsColumns(t), viewColumns(t, e, dataset.FlowsTable); !slices.Equal(got, want) {
+		t.Errorf("columns of the empty flows view:\n%v\nwant those of the real view:\n%v", got, want)
+	}
+	tgwColumns := viewColumns(t, e, dataset.TGWFlowsTable)
+	i := slices.Index(tgwColumns, dataset.ColSrcPrivate+" BOOLEAN")
+	if i < 0 || i+2 >= len(tgwColumns) || tgwColumns[i+1] != dataset.ColDstPrivate+" BOOLEAN" || tgwColumns[i+2] != dataset.ColSourceKey+" VARCHAR" {
+		t.Errorf("tgw_flows columns %v, want src_private and dst_private BOOLEAN before source_key", tgwColumns)
+	}
 }
 
 func TestEmptyDatasetError(t *testing.T) {
@@ -518,5 +530,19 @@ func TestIncidentWindowsWithSinceUntil(t *testing.T) {
 	got := queryInt(t, e, "SELECT sum(bytes) FROM flows WHERE srcaddr = '10.0.3.30' AND dstaddr = '198.51.100.200'")
 	if got != inc.Bytes {
 		t.Errorf("exfiltrated bytes in the incident window = %d, want %d", got, inc.Bytes)
+	}
+}
+
+func TestAnyOrderSetting(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		anyOrder bool
+		want     int64
+	}{{false, 1}, {true, 0}} {
+		e := openEngine(t, Options{Data: filepath.Join(dir, "missing"), AnyOrder: tc.anyOrder})
+		got := queryInt(t, e, "SELECT current_setting('preserve_insertion_order')::INTEGER")
+		if got != tc.want {
+			t.Errorf("AnyOrder %v: preserve_insertion_order = %d, want %d", tc.anyOrder, got, tc.want)
+		}
 	}
 }

@@ -278,7 +278,7 @@ func TestInvestigationAdminPorts(t *testing.T) {
 	rows := queryRows(t, e, `
 		SELECT srcaddr, dstport, action, count(*) AS records
 		FROM flows
-		WHERE dstport IN (22, 3389) AND NOT is_private(srcaddr)
+		WHERE dstport IN (22, 3389) AND NOT src_private
 		GROUP BY srcaddr, dstport, action
 		ORDER BY records DESC`)
 	if len(rows) != len(want) {
@@ -423,7 +423,7 @@ func TestInvestigationDailyTopInternalSenders(t *testing.T) {
 	rows := queryRows(t, e, `
 		SELECT date, srcaddr, sum(bytes) AS bytes
 		FROM flows
-		WHERE is_private(srcaddr) AND bytes IS NOT NULL
+		WHERE src_private AND bytes IS NOT NULL
 		GROUP BY date, srcaddr
 		QUALIFY row_number() OVER (PARTITION BY date ORDER BY sum(bytes) DESC, srcaddr) = 1
 		ORDER BY date`)
@@ -455,7 +455,7 @@ func TestInvestigationPrivateToPublic(t *testing.T) {
 	rows := checkTop(t, e, `
 		SELECT dstaddr, sum(bytes) AS bytes
 		FROM flows
-		WHERE log_status = 'OK' AND is_private(srcaddr) AND NOT is_private(dstaddr)
+		WHERE log_status = 'OK' AND src_private AND NOT dst_private
 		GROUP BY dstaddr
 		ORDER BY bytes DESC, dstaddr
 		LIMIT 20`, "dstaddr", "bytes", sums, 20)

@@ -32,18 +32,21 @@ const macroIPv4 = `CREATE OR REPLACE MACRO ipv4_to_int(ip) AS (
 //
 // The IPv6 parser works in three steps. flowq_ipv6_text drops a zone
 // (%eth0) and rewrites a trailing dotted quad (::ffff:10.0.0.1) as two
-// hexadecimal groups. flowq_ipv6_groups expands "::" to the missing zero
-// groups and returns the eight groups, or NULL when the text has more than
-// one "::" or a wrong number of groups. ipv6_to_int checks that each group
+// hexadecimal groups. It returns NULL for an empty zone and for a dotted
+// quad with a leading zero in a part, which Go's net/netip rejects too,
+// so that is_private agrees with dataset.IsPrivate. flowq_ipv6_groups
+// expands "::" to the missing zero groups and returns the eight groups, or
+// NULL when the text has more than one "::" or a wrong number of groups. ipv6_to_int checks that each group
 // has 1 to 4 hexadecimal digits and joins them.
 const macroIPv6Text = `CREATE OR REPLACE MACRO flowq_ipv6_text(ip) AS (
   [CASE WHEN NOT contains(s, '.') THEN s
    ELSE [CASE WHEN n IS NOT NULL
          THEN left(s, length(s) - length(string_split(s, ':')[-1])) || printf('%x:%x', n // 65536, n % 65536)
          END
-         FOR n IN [ipv4_to_int(string_split(s, ':')[-1])]][1]
+         FOR n IN [CASE WHEN NOT regexp_matches(string_split(s, ':')[-1], '(^|\.)0[0-9]')
+                   THEN ipv4_to_int(string_split(s, ':')[-1]) END]][1]
    END
-   FOR s IN [split_part(ip, '%', 1)]][1])`
+   FOR s IN [CASE WHEN strpos(ip, '%') = 0 OR strpos(ip, '%') < length(ip) THEN split_part(ip, '%', 1) END]][1])`
 
 const macroIPv6Groups = `CREATE OR REPLACE MACRO flowq_ipv6_groups(t) AS (
   [CASE

@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"math/big"
 	"net/netip"
+	"strings"
 	"testing"
+
+	"github.com/flowq/flowq/internal/dataset"
 )
 
 // macroValue evaluates one macro call with SQL literal arguments.
@@ -173,5 +176,60 @@ func TestMacrosOverColumns(t *testing.T) {
 		FROM (VALUES ('10.0.0.1', '10.0.0.0/24'), ('8.8.8.8', '8.8.0.0/16'), ('fd00::5', 'fd00::/8'), ('2001:db8::1', '2001:db9::/32')) t(ip, net)`)
 	if toInt(t, rows[0]["private"]) != 2 || toInt(t, rows[0]["ten"]) != 1 || toInt(t, rows[0]["per_row"]) != 3 {
 		t.Errorf("counts = %v, want private 2, ten 1, per_row 3", rows[0])
+	}
+}
+
+// privateMacroCases are the addresses on which the is_private macro must
+// agree with dataset.IsPrivate: the edges of every range, IPv6 forms,
+// zones, IPv4-mapped and IPv4-embedded addresses, and text that is not an
+// address.
+var privateMacroCases = []string{
+	// IPv4 range edges.
+	"9.255.255.255", "10.0.0.0", "10.0.0.1", "010.0.0.1", "10.255.255.255", "11.0.0.0",
+	"172.15.255.255", "172.16.0.0", "172.31.255.255", "172.32.0.0",
+	"192.167.255.255", "192.168.0.0", "192.168.1.1", "192.168.255.255", "192.169.0.1",
+	"100.63.255.255", "100.64.0.0", "100.127.255.255", "100.128.0.0",
+	"126.255.255.255", "127.0.0.0", "127.0.0.1", "127.255.255.255", "128.0.0.0",
+	"169.253.255.255", "169.254.0.0", "169.254.169.254", "169.254.255.255", "169.255.0.0",
+	"0.0.0.0", "255.255.255.255", "192.0.2.10", "198.51.100.200", "203.0.113.66", "198.18.0.1", "8.8.8.8",
+	// IPv6.
+	"fc00::", "fd00::1", "fdff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "fbff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+	"fe00::1", "fe7f:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "fe80::", "fe80::1", "febf:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "fec0::1",
+	"::1", "::", "::2", "0:0:0:0:0:0:0:1", "2001:db8::1", "2600:1f18::1", "FD00::1", "Fe80::1",
+	"1::2:3:4:5:6:7", "1:2:3:4:5:6:7::", "1:2:3:4:5:6:7:8",
+	// Zones.
+	"fe80::1%eth0", "fd00::1%1", "fe80::1%eth0%1", "2001:db8::1%eth0", "fe80::1%", "10.0.0.1%eth0", "%eth0",
+	// IPv4-mapped and IPv4-embedded.
+	"::ffff:10.1.2.3", "::ffff:8.8.8.8", "::FFFF:192.168.0.1", "::ffff:a01:203", "::ffff:0a01:0203", "0:0:0:0:0:ffff:172.16.0.1",
+	"::ffff:10.1.2.3%eth0", "::ffff:010.1.2.3", "::ffff:10.1.2.03", "::ffff:10.1.2", "::ffff:10.1.2.3.4", "::ffff:10.1.2.256",
+	"::10.0.0.1", "64:ff9b::10.0.0.1", "1:2:3:4:5:6:10.0.0.1", "1:2:3:4:5:6:7:10.0.0.1", "::1.2.3.4:5", "10.0.0.1::",
+	// Not addresses.
+	"", "-", "10.0.0", "10.0.0.1.2", "10.0.0.256", "10.0.0.1000", "10..0.1", "10.0.0.", ".10.0.0.1",
+	" 10.0.0.1", "10.0.0.1 ", "0x0a.0.0.1", "+10.0.0.1", "1:2:3", "fd00::1::2", "1:2:3:4:5:6:7:8:9",
+	"1:2:3:4:5:6:7:8::", ":1::2", "1::2:", "12345::1", "fd00::00001", "g::1", " fd00::1", "fd00::1 ", "10.0.0.1:80",
+}
+
+func TestIsPrivateMatchesGo(t *testing.T) {
+	e := openEngine(t, Options{Data: t.TempDir()})
+
+	// One query over a column, so that DuckDB evaluates the macro on a
+	// vector of rows rather than folding a constant.
+	values := make([]string, len(privateMacroCases))
+	for i, addr := range privateMacroCases {
+		values[i] = "(" + sqlString(addr) + ")"
+	}
+	rows := queryRows(t, e, "SELECT addr, is_private(addr) AS private FROM (VALUES "+strings.Join(values, ", ")+") t(addr)")
+	if len(rows) != len(privateMacroCases) {
+		t.Fatalf("got %d rows, want %d", len(rows), len(privateMacroCases))
+	}
+	for _, r := range rows {
+		addr := r["addr"].(string)
+		var want any
+		if private, ok := dataset.IsPrivate([]byte(addr)); ok {
+			want = private
+		}
+		if r["private"] != want {
+			t.Errorf("is_private(%q) = %v, dataset.IsPrivate gives %v", addr, r["private"], want)
+		}
 	}
 }

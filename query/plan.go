@@ -192,6 +192,9 @@ type Plan struct {
 	// selected or not. It is counted only when no partition is selected,
 	// to tell an empty dataset from an empty range, and is -1 otherwise.
 	DatasetFiles int
+	// Format is the dataset's format version from dataset.FormatFile, or 1
+	// when the dataset lacks that file.
+	Format int
 }
 
 // TablePlan is the selection of one table.
@@ -203,6 +206,9 @@ type TablePlan struct {
 	Partitions []string
 	// Files counts the data files of the selected partitions.
 	Files int
+	// ExtraFiles counts the data files among Files whose names end in
+	// dataset.ExtraFileSuffix: those with columns beyond the table's.
+	ExtraFiles int
 	// Paths lists the files or globs passed to read_parquet, absolute.
 	Paths []string
 }
@@ -220,7 +226,11 @@ func (p *Plan) selectedFiles() int {
 // skipped by name, without reading them, so the cost of a narrow range
 // does not grow with the dataset's size.
 func planDataset(root string, f Filter) (*Plan, error) {
-	plan := &Plan{Tables: map[string]*TablePlan{}, DatasetFiles: -1}
+	format, err := dataset.ReadFormat(root)
+	if err != nil {
+		return nil, fmt.Errorf("query: %w", err)
+	}
+	plan := &Plan{Tables: map[string]*TablePlan{}, DatasetFiles: -1, Format: format}
 	for _, t := range dataset.Tables {
 		tp := &TablePlan{Table: t.Name}
 		plan.Tables[t.Name] = tp
@@ -287,7 +297,7 @@ func planDates(tableDir, accountRegion string, f Filter, tp *TablePlan) error {
 				continue
 			}
 			dir := filepath.Join(tableDir, filepath.FromSlash(rel))
-			n, err := countParquet(dir)
+			n, extra, err := countParquet(dir)
 			if err != nil {
 				return err
 			}
@@ -296,6 +306,7 @@ func planDates(tableDir, accountRegion string, f Filter, tp *TablePlan) error {
 			}
 			tp.Partitions = append(tp.Partitions, rel)
 			tp.Files += n
+			tp.ExtraFiles += extra
 		}
 	}
 	return nil
@@ -320,22 +331,26 @@ func readDirNames(dir string) ([]string, error) {
 	return out, nil
 }
 
-// countParquet counts the finished data files in a partition folder.
-func countParquet(dir string) (int, error) {
+// countParquet counts the finished data files in a partition folder, and
+// among them the files with extra columns.
+func countParquet(dir string) (files, extra int, err error) {
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
-		return 0, nil
+		return 0, 0, nil
 	}
 	if err != nil {
-		return 0, fmt.Errorf("query: list partition folder %q: %w", dir, err)
+		return 0, 0, fmt.Errorf("query: list partition folder %q: %w", dir, err)
 	}
-	n := 0
 	for _, e := range entries {
-		if !e.IsDir() && strings.HasSuffix(e.Name(), dataset.DataFileExt) {
-			n++
+		if e.IsDir() || !strings.HasSuffix(e.Name(), dataset.DataFileExt) {
+			continue
+		}
+		files++
+		if strings.HasSuffix(e.Name(), dataset.ExtraFileSuffix) {
+			extra++
 		}
 	}
-	return n, nil
+	return files, extra, nil
 }
 
 // countDataFiles counts every data file of every table under root.

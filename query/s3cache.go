@@ -10,6 +10,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 
@@ -48,10 +49,12 @@ type SyncStats struct {
 	// Objects counts the data files of the selected partitions.
 	Objects int
 	// Downloaded counts objects fetched because the cache lacked them or
-	// held another version; Cached counts objects already up to date.
+	// held another version; Cached counts objects already up to date. Both
+	// count the dataset's format file too, when the bucket has one.
 	Downloaded int
 	Cached     int
-	// Removed counts cached files whose object no longer exists.
+	// Removed counts cached files whose object no longer exists, the format
+	// file included.
 	Removed int
 	// Bytes is the size of the objects downloaded.
 	Bytes int64
@@ -67,7 +70,8 @@ type cacheEntry struct {
 	Size int64  `json:"size"`
 }
 
-// remoteObject is one data file of a selected partition in S3.
+// remoteObject is one object of the dataset in S3: a data file of a
+// selected partition, or the format file.
 type remoteObject struct {
 	key  string // full object key
 	rel  string // path relative to the dataset root, slash-separated
@@ -76,12 +80,13 @@ type remoteObject struct {
 }
 
 // SyncS3 makes CacheDir mirror the partitions of an S3 dataset that the
-// filter selects. It lists the partition folders level by level and skips
-// accounts, regions and dates outside the filter by name, then downloads
-// the data files whose ETag differs from the cached copy's. Files of the
-// selected partitions that S3 no longer has are removed from the cache.
-// Partitions outside the filter are neither fetched nor checked, and the
-// engine never reads them with the same filter.
+// filter selects, and its format file. It lists the partition folders level
+// by level and skips accounts, regions and dates outside the filter by
+// name, then downloads the data files and the format file whose ETag
+// differs from the cached copy's. Files of the selected partitions that S3
+// no longer has are removed from the cache, and so is the format file when
+// S3 lacks it. Partitions outside the filter are neither fetched nor
+// checked, and the engine never reads them with the same filter.
 func SyncS3(ctx context.Context, client S3API, opts SyncOptions) (*SyncStats, error) {
 	if opts.CacheDir == "" {
 		return nil, errors.New("query: no S3 cache folder given")
@@ -103,12 +108,23 @@ func SyncS3(ctx context.Context, client S3API, opts SyncOptions) (*SyncStats, er
 	}
 	stats := &SyncStats{Partitions: len(partitions), Objects: len(objects)}
 
+	// The engine reads the format file to learn whether every data file has
+	// the derived columns, so the cache must contain it exactly when S3 does.
+	format, err := findFormatFile(ctx, client, opts.Bucket, root)
+	if err != nil {
+		return nil, err
+	}
+	fetch := objects
+	if format != nil {
+		fetch = append(slices.Clip(objects), *format)
+	}
+
 	state, err := readCacheState(opts.CacheDir)
 	if err != nil {
 		return nil, err
 	}
 	var todo []remoteObject
-	for _, o := range objects {
+	for _, o := range fetch {
 		local := filepath.Join(opts.CacheDir, filepath.FromSlash(o.rel))
 		entry, known := state[o.rel]
 		if info, err := os.Stat(local); err == nil && known && entry.ETag == o.etag && info.Size() == o.size {
@@ -149,7 +165,33 @@ func SyncS3(ctx context.Context, client S3API, opts SyncOptions) (*SyncStats, er
 	if err != nil {
 		return stats, err
 	}
+	if format == nil {
+		removed, err := removeCached(opts.CacheDir, dataset.FormatFile, state)
+		stats.Removed += removed
+		if err != nil {
+			return stats, err
+		}
+	}
 	return stats, writeCacheState(opts.CacheDir, state)
+}
+
+// findFormatFile returns the dataset's format file in S3, or nil when the
+// dataset has none.
+func findFormatFile(ctx context.Context, client S3API, bucket, root string) (*remoteObject, error) {
+	key := root + dataset.FormatFile
+	p := s3.NewListObjectsV2Paginator(client, &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(key)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("query: list s3://%s/%s: %w", bucket, key, err)
+		}
+		for _, obj := range page.Contents {
+			if aws.ToString(obj.Key) == key {
+				return &remoteObject{key: key, rel: dataset.FormatFile, etag: aws.ToString(obj.ETag), size: aws.ToInt64(obj.Size)}, nil
+			}
+		}
+	}
+	return nil, nil
 }
 
 // listSelected lists the data files of the selected partitions of every
@@ -313,15 +355,29 @@ func removeStale(cacheDir string, f Filter, objects []remoteObject, state map[st
 				if e.IsDir() || listed[rel] {
 					continue
 				}
-				if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
-					return removed, fmt.Errorf("query: remove stale cache file %q: %w", rel, err)
+				n, err := removeCached(cacheDir, rel, state)
+				removed += n
+				if err != nil {
+					return removed, err
 				}
-				delete(state, rel)
-				removed++
 			}
 		}
 	}
 	return removed, nil
+}
+
+// removeCached deletes the cached copy of rel and its cache entry, and
+// returns 1 when a file was deleted.
+func removeCached(cacheDir, rel string, state map[string]cacheEntry) (int, error) {
+	delete(state, rel)
+	err := os.Remove(filepath.Join(cacheDir, filepath.FromSlash(rel)))
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("query: remove stale cache file %q: %w", rel, err)
+	}
+	return 1, nil
 }
 
 func readCacheState(cacheDir string) (map[string]cacheEntry, error) {

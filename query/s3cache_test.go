@@ -2,12 +2,16 @@ package query
 
 import (
 	"context"
+	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/flowq/flowq/internal/dataset"
 	"github.com/flowq/flowq/internal/s3test"
@@ -37,6 +41,19 @@ func uploadDataset(t *testing.T, srv *s3test.Server, bucket, prefix, root string
 	return n
 }
 
+// formatFiles returns 1 when a local dataset has a format file, else 0.
+func formatFiles(t *testing.T, root string) int {
+	t.Helper()
+	_, err := os.Stat(filepath.Join(root, filepath.FromSlash(dataset.FormatFile)))
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return 1
+}
+
 func TestSyncS3FetchesOnlySelectedPartitions(t *testing.T) {
 	d := loadDemo(t)
 	srv := s3test.StartFake(t)
@@ -47,12 +64,13 @@ func TestSyncS3FetchesOnlySelectedPartitions(t *testing.T) {
 	cache := t.TempDir()
 	opts := SyncOptions{Bucket: "flows-bucket", Prefix: "team/flowq-data/", CacheDir: cache, Filter: filter}
 
-	// The files that the same filter selects locally are what must be fetched.
+	// The files that the same filter selects locally are what must be
+	// fetched, and the format file when the dataset has one.
 	local, err := planDataset(d.data, filter)
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantFiles := local.selectedFiles()
+	wantFiles := local.selectedFiles() + formatFiles(t, d.data)
 
 	gets := srv.Count(t, s3test.OpGetObject)
 	stats, err := SyncS3(context.Background(), srv.Client, opts)
@@ -63,7 +81,7 @@ func TestSyncS3FetchesOnlySelectedPartitions(t *testing.T) {
 		t.Errorf("GetObject requests = %d, downloaded = %d, want %d", got, stats.Downloaded, wantFiles)
 	}
 	for _, r := range srv.Requests(t) {
-		if r.Op == s3test.OpGetObject && !strings.Contains(r.Key, "date=2026-11-02/hour=0") {
+		if r.Op == s3test.OpGetObject && !strings.Contains(r.Key, "date=2026-11-02/hour=0") && !strings.HasSuffix(r.Key, "/"+dataset.FormatFile) {
 			t.Errorf("fetched %s, outside the range", r.Key)
 		}
 	}
@@ -130,11 +148,97 @@ func TestSyncS3Versity(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The manifest is not fetched: only data files are.
-	if stats.Downloaded != len(files) || len(files) == 0 {
-		t.Errorf("downloaded %d objects, want the %d data files", stats.Downloaded, len(files))
+	// The manifest is not fetched: only the data files and the format file are.
+	if want := len(files) + formatFiles(t, data); stats.Downloaded != want || len(files) == 0 {
+		t.Errorf("downloaded %d objects, want the %d data files and format files", stats.Downloaded, want)
 	}
 	if got := queryInt(t, openEngine(t, Options{Data: cache}), "SELECT count(*) FROM flows WHERE tcp_flags IS NULL"); got != 1 {
 		t.Errorf("rows with NULL tcp_flags = %d, want 1", got)
+	}
+}
+
+func TestSyncS3FormatFile(t *testing.T) {
+	data := writeDataset(t, dataset.Format, dataFile{account: "111111111111", name: "a.parquet", derived: true, rows: []fixtureRow{
+		{src: "10.0.0.1", dst: "8.8.8.8", srcPrivate: "true", dstPrivate: "false"},
+	}})
+	srv := s3test.StartFake(t)
+	uploadDataset(t, srv, "flows-bucket", "data", data)
+	cache := t.TempDir()
+	opts := SyncOptions{Bucket: "flows-bucket", Prefix: "data", CacheDir: cache}
+	key := "data/" + dataset.FormatFile
+	cached := filepath.Join(cache, filepath.FromSlash(dataset.FormatFile))
+	sync := func() *SyncStats {
+		t.Helper()
+		stats, err := SyncS3(context.Background(), srv.Client, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return stats
+	}
+	formatGets := func() []s3test.Request {
+		var out []s3test.Request
+		for _, r := range srv.Requests(t) {
+			if r.Op == s3test.OpGetObject && r.Key == key {
+				out = append(out, r)
+			}
+		}
+		return out
+	}
+	mergesByName := func() bool {
+		e := openEngine(t, Options{Data: cache})
+		return strings.Contains(viewDefinition(t, e, dataset.FlowsTable), "union_by_name")
+	}
+
+	// The first run fetches the data file and the format file, requiring
+	// the listed ETag of each, and the cache gets the fast view.
+	if stats := sync(); stats.Downloaded != 2 || stats.Objects != 1 {
+		t.Errorf("first run: downloaded %d, objects %d; want 2 and 1", stats.Downloaded, stats.Objects)
+	}
+	if gets := formatGets(); len(gets) != 1 || gets[0].IfMatch == "" {
+		t.Errorf("GetObject requests of the format file = %+v, want one with If-Match", gets)
+	}
+	if b, err := os.ReadFile(cached); err != nil || string(b) != "2\n" {
+		t.Errorf("cached format file = %q, %v; want %q", b, err, "2\n")
+	}
+	if mergesByName() {
+		t.Error("the view over the cache of a format 2 dataset merges by name")
+	}
+
+	// A second run finds the format file up to date.
+	if stats := sync(); stats.Cached != 2 || stats.Downloaded != 0 || len(formatGets()) != 1 {
+		t.Errorf("second run: cached %d, downloaded %d, format file requests %d; want 2, 0, 1", stats.Cached, stats.Downloaded, len(formatGets()))
+	}
+
+	// A changed format file has another ETag and is fetched again.
+	s3test.PutObject(t, srv, "flows-bucket", key, []byte("1\n"))
+	if stats := sync(); stats.Downloaded != 1 || len(formatGets()) != 2 {
+		t.Errorf("after a change: downloaded %d, format file requests %d; want 1 and 2", stats.Downloaded, len(formatGets()))
+	}
+	if b, _ := os.ReadFile(cached); string(b) != "1\n" {
+		t.Errorf("cached format file after a change = %q, want %q", b, "1\n")
+	}
+	if !mergesByName() {
+		t.Error("the view over the cache of a format 1 dataset does not merge by name")
+	}
+
+	// A format file that the bucket no longer has leaves the cache too.
+	if _, err := srv.Client.DeleteObject(context.Background(), &s3.DeleteObjectInput{Bucket: aws.String("flows-bucket"), Key: aws.String(key)}); err != nil {
+		t.Fatal(err)
+	}
+	if stats := sync(); stats.Removed != 1 || stats.Downloaded != 0 {
+		t.Errorf("after a deletion: removed %d, downloaded %d; want 1 and 0", stats.Removed, stats.Downloaded)
+	}
+	if _, err := os.Stat(cached); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("cached format file after its deletion from S3: %v, want it removed", err)
+	}
+	state, err := readCacheState(cache)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := state[dataset.FormatFile]; ok {
+		t.Error("the cache state still records the deleted format file")
+	}
+	if got := derivedValues(t, openEngine(t, Options{Data: cache}))["10.0.0.1"]; got != [2]string{"true", "false"} {
+		t.Errorf("src_private, dst_private over the cache = %v, want true, false", got)
 	}
 }
