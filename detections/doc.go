@@ -58,11 +58,18 @@
 // rule reads those instead of the Parquet files:
 //
 //   - window_flows: the traffic records (log_status OK or NULL) whose
-//     [start, end] overlaps [since, until), with the columns rules need, the
-//     derived booleans src_private and dst_private, and egress: the
-//     record's flow_direction is egress, or, when the field is missing, a
-//     private source sends to a public destination.
-//   - window_status: the NODATA and SKIPDATA records of the window.
+//     [start, end] overlaps [since, until). Its flow-log columns are start,
+//     end, start_time, end_time, account_id, region, interface_id, srcaddr,
+//     dstaddr, srcport, dstport, protocol, packets, bytes, action,
+//     tcp_flags, flow_direction and pkt_dst_aws_service. It adds the
+//     dataset's booleans src_private and dst_private, false where NULL, and
+//     egress: the record's flow_direction is egress, or, when the field is
+//     missing, a private source sends to a public destination. A rule that
+//     needs another column, such as instance_id, reads the flows view with
+//     the same time condition.
+//   - window_status: the NODATA and SKIPDATA records of the window, with
+//     the columns of window_flows that they can carry and vpc_id,
+//     subnet_id, instance_id and log_status.
 //   - baseline_flows: the same columns as window_flows for the records of
 //     [since - baseline, since), filled only when a rule of the run sets
 //     baseline: true.

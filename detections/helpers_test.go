@@ -107,7 +107,7 @@ func runRules(t testing.TB, data string, rules []*Rule, cfg Config) *Result {
 		cfg.Since, cfg.Until = testStart, testStart.Add(time.Hour)
 	}
 	ctx := context.Background()
-	e, err := query.Open(ctx, query.Options{Data: data, Since: cfg.DataSince(), Until: cfg.Until})
+	e, err := query.Open(ctx, query.Options{Data: data, Since: cfg.DataSince(), Until: cfg.Until, AnyOrder: true})
 	if err != nil {
 		t.Fatal(err)
 	}

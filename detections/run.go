@@ -106,53 +106,60 @@ func (c *Config) DataSince() time.Time {
 	return c.Since.Add(-c.Baseline)
 }
 
-// windowColumns are the columns of window_flows and baseline_flows.
-const windowColumns = `start, "end", start_time, end_time, account_id, region, vpc_id, subnet_id, instance_id,
+// windowColumns are the flow-log columns of window_flows and
+// baseline_flows: those the rules and the evidence read. Copying a column of
+// text into a table costs far more than reading it, so the identifiers that
+// no rule reads (vpc_id, subnet_id, instance_id, pkt_srcaddr, pkt_dstaddr)
+// stay in the flows view.
+const windowColumns = `start, "end", start_time, end_time, account_id, region,
   interface_id, srcaddr, dstaddr, srcport, dstport, protocol, packets, bytes, action, tcp_flags,
-  flow_direction, pkt_srcaddr, pkt_dstaddr, pkt_dst_aws_service`
+  flow_direction, pkt_dst_aws_service`
+
+// statusColumns are the columns of window_status: those that locate the
+// interface, and those that the evidence of a finding shows.
+const statusColumns = `start, "end", start_time, end_time, account_id, region, vpc_id, subnet_id, instance_id,
+  interface_id, srcaddr, dstaddr, srcport, dstport, protocol, packets, bytes, action, flow_direction, log_status`
+
+// ReadColumns returns the columns of the flows view that a run reads: a
+// scan of these over the window reads everything the pack needs.
+func ReadColumns() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, list := range []string{windowColumns, statusColumns, "src_private, dst_private"} {
+		for _, c := range strings.Split(list, ",") {
+			c = strings.TrimSpace(c)
+			if !seen[c] {
+				seen[c] = true
+				out = append(out, c)
+			}
+		}
+	}
+	return out
+}
 
 // SetupSQL returns the statements that materialise the window tables. The
-// address classes are computed once per distinct address, not per record.
+// address classes come from the dataset's src_private and dst_private
+// columns, which the converter computes once per record.
 func SetupSQL(w Window, baseline bool) string {
 	since, until := w.Since.Unix(), untilSeconds(w.Until)
 	from := since - int64(w.Baseline/time.Second)*boolInt(baseline)
-	// Each statement reads the Parquet files of the range directly: a scan of
-	// the few columns it needs is cheaper than copying every record into a
-	// scope table first and reading that.
-	scope := fmt.Sprintf(`coalesce("end", start) >= %d AND coalesce(start, "end") < %d`, from, until)
+	body := fmt.Sprintf(`SELECT %s,
+  coalesce(src_private, false) AS src_private, coalesce(dst_private, false) AS dst_private,
+  coalesce(flow_direction = 'egress', coalesce(src_private, false) AND NOT coalesce(dst_private, false)) AS egress
+FROM flows
+WHERE coalesce(log_status, 'OK') = 'OK' AND coalesce(start, "end") < %d`, windowColumns, until)
 	var b strings.Builder
-	fmt.Fprintf(&b, `CREATE OR REPLACE TEMP TABLE flowq_addr AS
-SELECT addr, coalesce(is_private(addr), false) AS private FROM (
-  SELECT srcaddr AS addr FROM flows WHERE %[1]s AND log_status = 'OK'
-  UNION SELECT dstaddr FROM flows WHERE %[1]s AND log_status = 'OK') WHERE addr IS NOT NULL;
-`, scope)
-	body := fmt.Sprintf(`SELECT %s, coalesce(s.private, false) AS src_private, coalesce(d.private, false) AS dst_private,
-  coalesce(f.flow_direction = 'egress', coalesce(s.private, false) AND NOT coalesce(d.private, false)) AS egress
-FROM flows f LEFT JOIN flowq_addr s ON s.addr = f.srcaddr LEFT JOIN flowq_addr d ON d.addr = f.dstaddr
-WHERE coalesce(f.log_status, 'OK') = 'OK' AND %s`, qualifiedWindowColumns(), strings.ReplaceAll(scope, `coalesce("end", start)`, `coalesce(f."end", f.start)`))
-	fmt.Fprintf(&b, "CREATE OR REPLACE TEMP TABLE window_flows AS\n%s AND coalesce(f.\"end\", f.start) >= %d;\n", body, since)
+	fmt.Fprintf(&b, "CREATE OR REPLACE TEMP TABLE window_flows AS\n%s AND coalesce(\"end\", start) >= %d;\n", body, since)
 	if baseline {
-		fmt.Fprintf(&b, "CREATE OR REPLACE TEMP TABLE baseline_flows AS\n%s AND coalesce(f.\"end\", f.start) < %d;\n", body, since)
+		fmt.Fprintf(&b, "CREATE OR REPLACE TEMP TABLE baseline_flows AS\n%s AND coalesce(\"end\", start) >= %d AND coalesce(\"end\", start) < %d;\n", body, from, since)
 	} else {
 		b.WriteString("CREATE OR REPLACE TEMP TABLE baseline_flows AS SELECT * FROM window_flows WHERE false;\n")
 	}
 	fmt.Fprintf(&b, `CREATE OR REPLACE TEMP TABLE window_status AS
-SELECT %s, log_status FROM flows WHERE log_status IN ('NODATA', 'SKIPDATA') AND coalesce("end", start) >= %d AND coalesce(start, "end") < %d;
-DROP TABLE flowq_addr;
-`, windowColumns, since, until)
+SELECT %s FROM flows WHERE log_status IN ('NODATA', 'SKIPDATA') AND coalesce("end", start) >= %d AND coalesce(start, "end") < %d;
+`, statusColumns, since, until)
 	b.WriteString("CREATE OR REPLACE TEMP TABLE threat_list (network VARCHAR, lo BIGINT, hi BIGINT)")
 	return b.String()
-}
-
-// qualifiedWindowColumns returns windowColumns with each column read from
-// the flows alias f.
-func qualifiedWindowColumns() string {
-	var cols []string
-	for _, c := range strings.Split(windowColumns, ",") {
-		c = strings.TrimSpace(c)
-		cols = append(cols, "f."+c)
-	}
-	return strings.Join(cols, ", ")
 }
 
 func boolInt(b bool) int64 {

@@ -121,7 +121,7 @@ func detectDemo(ctx context.Context, g *globalOptions, data string) error {
 		return err
 	}
 	w := demoWindow()
-	engine, err := query.Open(ctx, query.Options{Data: data, Since: w.Since, Until: w.Until})
+	engine, err := query.Open(ctx, query.Options{Data: data, Since: w.Since, Until: w.Until, AnyOrder: true})
 	if err != nil {
 		return sqlError(err)
 	}

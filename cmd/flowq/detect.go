@@ -239,7 +239,9 @@ func runDetect(ctx context.Context, g *globalOptions, o *detectOptions) error {
 	}
 
 	engine, err := query.Open(ctx, query.Options{Data: o.data, Since: cfg.DataSince(), Until: w.Until,
-		Accounts: o.accounts, Regions: o.regions, MemoryLimit: o.memoryLimit, Threads: o.threads})
+		Accounts: o.accounts, Regions: o.regions, MemoryLimit: o.memoryLimit, Threads: o.threads,
+		// Findings are sorted in Go, so the window tables may fill in any order.
+		AnyOrder: true})
 	if err != nil {
 		return sqlError(err)
 	}

@@ -27,18 +27,28 @@ investigation: >
   streaming or backup servers spread across many clients. Isolate the
   instance, and look for the process and for how it was compromised.
 ---*/
-WITH buckets AS (
+-- Volume per source and window first; only windows above the rate are
+-- read again to count their distinct destinations.
+WITH volume AS (
   SELECT srcaddr, time_bucket({{window}}, start_time) AS bucket,
-    min(start_time) AS first_seen, max(end_time) AS last_seen,
-    count(DISTINCT dstaddr) AS destinations, sum(packets) AS packets, sum(bytes) AS bytes
+    sum(packets) AS packets, sum(bytes) AS bytes
   FROM window_flows
   WHERE egress AND src_private AND NOT dst_private AND action = 'ACCEPT'
   GROUP BY ALL
+  HAVING sum(packets) * 60 // {{window_seconds}} >= {{min_packets_per_minute}}
+),
+buckets AS (
+  SELECT v.srcaddr, v.bucket, any_value(v.packets) AS packets, any_value(v.bytes) AS bytes,
+    min(f.start_time) AS first_seen, max(f.end_time) AS last_seen,
+    count(DISTINCT f.dstaddr) AS destinations
+  FROM window_flows f JOIN volume v
+    ON f.srcaddr = v.srcaddr AND time_bucket({{window}}, f.start_time) = v.bucket
+  WHERE f.egress AND f.src_private AND NOT f.dst_private AND f.action = 'ACCEPT'
+  GROUP BY v.srcaddr, v.bucket
 )
 SELECT srcaddr AS entity, srcaddr AS src_addr,
   min(first_seen) AS first_seen, max(last_seen) AS last_seen,
   max(destinations) AS peak_window_destinations, sum(packets) AS packets, sum(bytes) AS bytes,
   max(packets * 60 // {{window_seconds}}) AS peak_packets_per_minute
 FROM buckets
-WHERE packets * 60 // {{window_seconds}} >= {{min_packets_per_minute}}
 GROUP BY srcaddr

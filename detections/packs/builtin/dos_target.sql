@@ -27,13 +27,25 @@ investigation: >
   load test or a backup target can look like this. Confirm the service
   stayed healthy, and consider AWS Shield or a rate limit at the edge.
 ---*/
-WITH buckets AS (
+-- Volume per destination and window first; only windows above the rate
+-- are read again to count their distinct sources.
+WITH volume AS (
   SELECT dstaddr, time_bucket({{window}}, start_time) AS bucket,
-    min(start_time) AS first_seen, max(end_time) AS last_seen,
-    count(DISTINCT srcaddr) AS sources, sum(packets) AS packets, sum(bytes) AS bytes
+    sum(packets) AS packets, sum(bytes) AS bytes
   FROM window_flows
   WHERE NOT egress
   GROUP BY ALL
+  HAVING sum(packets) * 60 // {{window_seconds}} >= {{min_packets_per_minute}}
+      OR sum(bytes) * 60 // {{window_seconds}} >= {{min_bytes_per_minute}}
+),
+buckets AS (
+  SELECT v.dstaddr, v.bucket, any_value(v.packets) AS packets, any_value(v.bytes) AS bytes,
+    min(f.start_time) AS first_seen, max(f.end_time) AS last_seen,
+    count(DISTINCT f.srcaddr) AS sources
+  FROM window_flows f JOIN volume v
+    ON f.dstaddr = v.dstaddr AND time_bucket({{window}}, f.start_time) = v.bucket
+  WHERE NOT f.egress
+  GROUP BY v.dstaddr, v.bucket
 )
 SELECT dstaddr AS entity, dstaddr AS dst_addr,
   min(first_seen) AS first_seen, max(last_seen) AS last_seen,
@@ -41,6 +53,4 @@ SELECT dstaddr AS entity, dstaddr AS dst_addr,
   max(packets * 60 // {{window_seconds}}) AS peak_packets_per_minute,
   max(bytes * 60 // {{window_seconds}}) AS peak_bytes_per_minute
 FROM buckets
-WHERE packets * 60 // {{window_seconds}} >= {{min_packets_per_minute}}
-   OR bytes * 60 // {{window_seconds}} >= {{min_bytes_per_minute}}
 GROUP BY dstaddr

@@ -41,6 +41,8 @@ investigation: >
   exfil_large_egress rule may have fired on the same pair. Backups,
   batch exports and software releases explain many spikes.
 ---*/
+-- Sources without enough baseline hours are dropped before the window is
+-- read, and distinct destinations are counted for the hours that fire only.
 WITH base AS (
   SELECT srcaddr, time_bucket({{window}}, start_time) AS hour,
     coalesce(sum(bytes) FILTER (WHERE egress AND NOT dst_private AND action = 'ACCEPT' AND pkt_dst_aws_service IS NULL), 0) AS bytes
@@ -52,20 +54,28 @@ stats AS (
   SELECT srcaddr, count(*) AS samples, avg(bytes) AS mean, coalesce(stddev_pop(bytes), 0) AS sd
   FROM base
   GROUP BY srcaddr
+  HAVING count(*) >= {{min_samples}}
 ),
 hours AS (
   SELECT srcaddr, time_bucket({{window}}, start_time) AS hour,
-    min(start_time) AS first_seen, max(end_time) AS last_seen,
-    sum(bytes) AS bytes, count(DISTINCT dstaddr) AS distinct_destinations
+    min(start_time) AS first_seen, max(end_time) AS last_seen, sum(bytes) AS bytes
   FROM window_flows
   WHERE egress AND src_private AND NOT dst_private AND action = 'ACCEPT' AND pkt_dst_aws_service IS NULL
+    AND srcaddr IN (SELECT srcaddr FROM stats)
   GROUP BY ALL
+),
+fired AS (
+  SELECT h.*, s.samples, s.mean, s.sd
+  FROM hours h JOIN stats s USING (srcaddr)
+  WHERE h.bytes >= {{min_bytes}} AND h.bytes > s.mean + {{k}} * s.sd
 )
-SELECT h.srcaddr AS entity, h.srcaddr AS src_addr,
-  h.first_seen, h.last_seen,
-  h.bytes, h.distinct_destinations,
-  s.samples AS baseline_hours, round(s.mean) AS baseline_mean_bytes, round(s.sd) AS baseline_stddev_bytes,
-  round(s.mean + {{k}} * s.sd) AS threshold_bytes
-FROM hours h JOIN stats s USING (srcaddr)
-WHERE s.samples >= {{min_samples}} AND h.bytes >= {{min_bytes}}
-  AND h.bytes > s.mean + {{k}} * s.sd
+SELECT x.srcaddr AS entity, x.srcaddr AS src_addr,
+  any_value(x.first_seen) AS first_seen, any_value(x.last_seen) AS last_seen,
+  any_value(x.bytes) AS bytes, count(DISTINCT f.dstaddr) AS distinct_destinations,
+  any_value(x.samples) AS baseline_hours, round(any_value(x.mean)) AS baseline_mean_bytes,
+  round(any_value(x.sd)) AS baseline_stddev_bytes,
+  round(any_value(x.mean) + {{k}} * any_value(x.sd)) AS threshold_bytes
+FROM fired x JOIN window_flows f
+  ON f.srcaddr = x.srcaddr AND time_bucket({{window}}, f.start_time) = x.hour
+WHERE f.egress AND f.src_private AND NOT f.dst_private AND f.action = 'ACCEPT' AND f.pkt_dst_aws_service IS NULL
+GROUP BY x.srcaddr, x.hour

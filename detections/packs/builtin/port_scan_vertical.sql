@@ -45,9 +45,15 @@ WITH probes AS (
     AND (action = 'REJECT' OR packets <= {{max_packets}})
     AND NOT (egress AND dst_private)
 ),
+-- A window with n distinct ports holds at least n probes: counting probes
+-- is cheap and leaves few windows whose distinct ports need counting.
+busy AS (
+  SELECT srcaddr, dstaddr, bucket FROM probes GROUP BY ALL HAVING count(*) >= {{min_ports}}
+),
 fired AS (
   SELECT srcaddr, dstaddr, max(n) AS peak_window_ports
-  FROM (SELECT srcaddr, dstaddr, bucket, count(DISTINCT dstport) AS n FROM probes GROUP BY ALL)
+  FROM (SELECT p.srcaddr, p.dstaddr, p.bucket, count(DISTINCT p.dstport) AS n
+        FROM probes p JOIN busy USING (srcaddr, dstaddr, bucket) GROUP BY ALL)
   WHERE n >= {{min_ports}}
   GROUP BY ALL
 )

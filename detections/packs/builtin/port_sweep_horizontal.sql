@@ -47,9 +47,15 @@ WITH probes AS (
   WHERE protocol IN (6, 17) AND NOT list_contains({{excluded_ports}}, dstport)
     AND (action = 'REJECT' OR packets <= {{max_packets}})
 ),
+-- A window with n distinct hosts holds at least n probes: counting probes
+-- is cheap and leaves few windows whose distinct hosts need counting.
+busy AS (
+  SELECT srcaddr, dstport, protocol, bucket FROM probes GROUP BY ALL HAVING count(*) >= {{min_hosts}}
+),
 fired AS (
   SELECT srcaddr, dstport, protocol, max(n) AS peak_window_hosts
-  FROM (SELECT srcaddr, dstport, protocol, bucket, count(DISTINCT dstaddr) AS n FROM probes GROUP BY ALL)
+  FROM (SELECT p.srcaddr, p.dstport, p.protocol, p.bucket, count(DISTINCT p.dstaddr) AS n
+        FROM probes p JOIN busy USING (srcaddr, dstport, protocol, bucket) GROUP BY ALL)
   WHERE n >= {{min_hosts}}
   GROUP BY ALL
 )

@@ -41,6 +41,8 @@ investigation: >
   ports and peers in the evidence: many ports or hosts point to a scan,
   and one port points to a client that keeps retrying a blocked service.
 ---*/
+-- Keys without enough baseline hours are dropped before the window is
+-- read, and distinct ports are counted for the hours that fire only.
 WITH base AS (
   SELECT interface_id AS key, time_bucket({{window}}, start_time) AS hour,
     count(*) FILTER (WHERE action = 'REJECT') AS rejects
@@ -52,20 +54,27 @@ stats AS (
   SELECT key, count(*) AS samples, avg(rejects) AS mean, coalesce(stddev_pop(rejects), 0) AS sd
   FROM base
   GROUP BY key
+  HAVING count(*) >= {{min_samples}}
 ),
 hours AS (
   SELECT interface_id AS key, time_bucket({{window}}, start_time) AS hour,
-    min(start_time) AS first_seen, max(end_time) AS last_seen,
-    count(*) AS rejects, count(DISTINCT dstport) AS distinct_ports
+    min(start_time) AS first_seen, max(end_time) AS last_seen, count(*) AS rejects
   FROM window_flows
-  WHERE action = 'REJECT' AND interface_id IS NOT NULL
+  WHERE action = 'REJECT' AND interface_id IN (SELECT key FROM stats)
   GROUP BY ALL
+),
+fired AS (
+  SELECT h.*, s.samples, s.mean, s.sd
+  FROM hours h JOIN stats s USING (key)
+  WHERE h.rejects >= {{min_rejects}} AND h.rejects > s.mean + {{k}} * s.sd
 )
-SELECT h.key AS entity, h.key AS interface_id,
-  h.first_seen, h.last_seen,
-  h.rejects, h.distinct_ports,
-  s.samples AS baseline_hours, round(s.mean, 2) AS baseline_mean, round(s.sd, 2) AS baseline_stddev,
-  round(s.mean + {{k}} * s.sd, 2) AS threshold
-FROM hours h JOIN stats s USING (key)
-WHERE s.samples >= {{min_samples}} AND h.rejects >= {{min_rejects}}
-  AND h.rejects > s.mean + {{k}} * s.sd
+SELECT x.key AS entity, x.key AS interface_id,
+  any_value(x.first_seen) AS first_seen, any_value(x.last_seen) AS last_seen,
+  any_value(x.rejects) AS rejects, count(DISTINCT f.dstport) AS distinct_ports,
+  any_value(x.samples) AS baseline_hours, round(any_value(x.mean), 2) AS baseline_mean,
+  round(any_value(x.sd), 2) AS baseline_stddev,
+  round(any_value(x.mean) + {{k}} * any_value(x.sd), 2) AS threshold
+FROM fired x JOIN window_flows f
+  ON f.interface_id = x.key AND time_bucket({{window}}, f.start_time) = x.hour
+WHERE f.action = 'REJECT'
+GROUP BY x.key, x.hour

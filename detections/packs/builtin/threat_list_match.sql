@@ -24,9 +24,12 @@ investigation: >
   to a listed address matters most: look for the process that opened it
   and for other hosts that talk to the same address.
 ---*/
+-- Without a threat list the addresses are not collected at all.
 WITH addrs AS (
-  SELECT srcaddr AS addr FROM window_flows WHERE srcaddr IS NOT NULL
-  UNION SELECT dstaddr FROM window_flows WHERE dstaddr IS NOT NULL
+  SELECT srcaddr AS addr FROM window_flows
+  WHERE srcaddr IS NOT NULL AND EXISTS (SELECT 1 FROM threat_list)
+  UNION SELECT dstaddr FROM window_flows
+  WHERE dstaddr IS NOT NULL AND EXISTS (SELECT 1 FROM threat_list)
 ),
 listed AS (
   SELECT a.addr, min(t.network) AS network
