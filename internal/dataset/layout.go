@@ -41,7 +41,7 @@ const (
 
 // Format is the version of the dataset layout that this flowq writes.
 // Format 2 added the derived columns src_private and dst_private. In a
-// dataset whose FormatFile says Format, every data file has exactly its
+// dataset whose FormatFile holds Format, every data file has exactly its
 // table's columns, except files whose names end in ExtraFileSuffix.
 const Format = 2
 
