@@ -66,6 +66,13 @@ type ResultWriter interface {
 	End() error
 }
 
+// aborter is a ResultWriter whose End would make a cut-short result look
+// whole, such as the closing bracket of a JSON array or a table's row
+// count. Abort flushes the rows written so far and nothing after them.
+type aborter interface {
+	Abort() error
+}
+
 // WriterOptions tunes a ResultWriter.
 type WriterOptions struct {
 	// Width is the number of terminal columns that a table fits into, by
@@ -86,7 +93,7 @@ func NewResultWriter(f Format, w io.Writer, opts WriterOptions) (ResultWriter, e
 	case FormatTSV:
 		return &delimitedWriter{w: bw, tsv: true}, nil
 	case FormatJSON:
-		return &jsonWriter{w: bw, array: true}, nil
+		return &jsonWriter{w: bw, out: w, array: true}, nil
 	case FormatNDJSON:
 		return &jsonWriter{w: bw}, nil
 	case FormatMarkdown:
@@ -111,8 +118,13 @@ func WriteResult(rows *Rows, rw ResultWriter) (int64, error) {
 		n++
 	}
 	if err := rows.Err(); err != nil {
-		// Flush what was written, so that the output ends where the error struck.
-		rw.End()
+		// Flush what was written, so that the output ends where the error
+		// struck, without a closing part that would make it look whole.
+		if a, ok := rw.(aborter); ok {
+			a.Abort()
+		} else {
+			rw.End()
+		}
 		return n, err
 	}
 	return n, rw.End()
@@ -187,7 +199,10 @@ func escapeTSV(s string) string { return tsvEscaper.Replace(s) }
 
 // jsonWriter writes a JSON array of objects, or NDJSON.
 type jsonWriter struct {
-	w     *bufio.Writer
+	w *bufio.Writer
+	// out is the writer below w, for Abort to drop an opening bracket
+	// that no row followed.
+	out   io.Writer
 	array bool
 	keys  [][]byte
 	types []string
@@ -233,6 +248,20 @@ func (j *jsonWriter) Row(values []any) error {
 	j.rows++
 	_, err := j.w.Write(b)
 	return err
+}
+
+// Abort flushes the rows written so far. An array stays open, so that a
+// JSON reader sees the result is incomplete; an array without rows is not
+// written at all.
+func (j *jsonWriter) Abort() error {
+	if j.array && j.rows == 0 && j.out != nil {
+		j.w.Reset(j.out)
+		return nil
+	}
+	if j.array {
+		j.w.WriteString("\n")
+	}
+	return j.w.Flush()
 }
 
 func (j *jsonWriter) End() error {
@@ -450,6 +479,16 @@ func (t *tableWriter) line(cells []string) error {
 	b.WriteString("\n")
 	_, err := t.w.WriteString(b.String())
 	return err
+}
+
+// Abort prints the rows so far without the row count.
+func (t *tableWriter) Abort() error {
+	if !t.fixed {
+		if err := t.fix(); err != nil {
+			return err
+		}
+	}
+	return t.w.Flush()
 }
 
 func (t *tableWriter) End() error {

@@ -400,3 +400,34 @@ func TestSQLFailedQueryLeavesNoOutFile(t *testing.T) {
 		t.Errorf("files left after a failed query: %v", entries)
 	}
 }
+
+// A query that fails while rows stream out must not leave output that reads
+// as a whole JSON result.
+func TestSQLFailedJSONResultLooksIncomplete(t *testing.T) {
+	data := nullsDataset(t)
+	code, out, errOut := runCLI(t, "sql", "--data", data, "--format", "json", "SELECT CAST(dstaddr AS INTEGER) AS n FROM flows")
+	if code != exitSQL {
+		t.Fatalf("status %d, want %d; stderr:\n%s", code, exitSQL, errOut)
+	}
+	if out != "" {
+		t.Errorf("a query that failed before its first row printed %q", out)
+	}
+
+	// Rows first, then an error: the array is left open. DuckDB computes
+	// a streamed result a few million rows ahead, so the error comes late.
+	code, out, errOut = runCLI(t, "sql", "--data", data, "--format", "json",
+		"SELECT CASE WHEN i < 4000000 THEN i ELSE error('row ' || i || ' is bad') END AS n FROM range(8000000) t(i)")
+	if code != exitSQL {
+		t.Fatalf("status %d, want %d; stderr:\n%s", code, exitSQL, errOut)
+	}
+	if !strings.HasPrefix(out, "[\n{\"n\":0}") {
+		t.Errorf("output starts %.40q, want the rows before the error", out)
+	}
+	if strings.Contains(out, "]") {
+		t.Errorf("output of a failed query closes the JSON array: %.80q", out[max(0, len(out)-80):])
+	}
+	var v any
+	if err := json.Unmarshal([]byte(out), &v); err == nil {
+		t.Errorf("output of a failed query parses as JSON")
+	}
+}
