@@ -765,3 +765,42 @@ func TestPartFileIPv6ReadBack(t *testing.T) {
 		}
 	}
 }
+
+// TestPartFileIntegerEncodings checks the encoding of each integer column's
+// data pages, which decides how fast DuckDB reads it and how many bytes it
+// takes.
+func TestPartFileIntegerEncodings(t *testing.T) {
+	s := newFileSchema(dataset.Flows, nil)
+	f, path := createTestPartFile(t, s)
+	b := benchFlowsBatch(20_000)
+	if err := f.write(b, b.sortOrder()); err != nil {
+		t.Fatalf("write: %v", err)
+	}
+	if err := f.close(); err != nil {
+		t.Fatalf("close: %v", err)
+	}
+	conn := openDuckConn(t)
+	rows := queryStrings(t, conn, `SELECT path_in_schema, encodings FROM parquet_metadata(?) ORDER BY column_id`, path)
+	want := map[string]string{
+		"start": "DELTA_BINARY_PACKED", "end": "DELTA_BINARY_PACKED", "dstport": "DELTA_BINARY_PACKED",
+		"packets": "DELTA_BINARY_PACKED", "bytes": "DELTA_BINARY_PACKED", "file_time": "DELTA_BINARY_PACKED",
+		"protocol": "RLE_DICTIONARY", "srcport": "PLAIN",
+	}
+	seen := 0
+	for _, row := range rows {
+		enc, ok := want[row[0]]
+		if !ok {
+			continue
+		}
+		seen++
+		if !strings.Contains(row[1], enc) {
+			t.Errorf("column %s has encodings %s, want %s", row[0], row[1], enc)
+		}
+		if enc == "PLAIN" && (strings.Contains(row[1], "DELTA") || strings.Contains(row[1], "DICTIONARY")) {
+			t.Errorf("column %s has encodings %s, want PLAIN data pages only", row[0], row[1])
+		}
+	}
+	if seen != len(want) {
+		t.Errorf("found %d of the %d integer columns checked", seen, len(want))
+	}
+}
