@@ -115,10 +115,11 @@ const windowColumns = `start, "end", start_time, end_time, account_id, region,
   interface_id, srcaddr, dstaddr, srcport, dstport, protocol, packets, bytes, action, tcp_flags,
   flow_direction, pkt_dst_aws_service`
 
-// statusColumns are the columns of window_status: those that locate the
-// interface, and those that the evidence of a finding shows.
+// statusColumns are the columns of window_status. NODATA and SKIPDATA
+// records carry no addresses, ports or counts, so it holds the columns that
+// place the record in time and locate its interface.
 const statusColumns = `start, "end", start_time, end_time, account_id, region, vpc_id, subnet_id, instance_id,
-  interface_id, srcaddr, dstaddr, srcport, dstport, protocol, packets, bytes, action, flow_direction, log_status`
+  interface_id, action, log_status`
 
 // ReadColumns returns the columns of the flows view that a run reads: a
 // scan of these over the window reads everything the pack needs.
@@ -149,17 +150,34 @@ func SetupSQL(w Window, baseline bool) string {
 FROM flows
 WHERE coalesce(log_status, 'OK') = 'OK' AND coalesce(start, "end") < %d`, windowColumns, until)
 	var b strings.Builder
-	fmt.Fprintf(&b, "CREATE OR REPLACE TEMP TABLE window_flows AS\n%s AND coalesce(\"end\", start) >= %d;\n", body, since)
+	fmt.Fprintf(&b, "CREATE OR REPLACE TEMP TABLE window_flows AS\n%s AND coalesce(\"end\", start) >= %d\n  AND %s;\n",
+		body, since, partitionRange(since, until))
 	if baseline {
-		fmt.Fprintf(&b, "CREATE OR REPLACE TEMP TABLE baseline_flows AS\n%s AND coalesce(\"end\", start) >= %d AND coalesce(\"end\", start) < %d;\n", body, from, since)
+		fmt.Fprintf(&b, "CREATE OR REPLACE TEMP TABLE baseline_flows AS\n%s AND coalesce(\"end\", start) >= %d AND coalesce(\"end\", start) < %d\n  AND %s;\n",
+			body, from, since, partitionRange(from, since))
 	} else {
 		b.WriteString("CREATE OR REPLACE TEMP TABLE baseline_flows AS SELECT * FROM window_flows WHERE false;\n")
 	}
 	fmt.Fprintf(&b, `CREATE OR REPLACE TEMP TABLE window_status AS
-SELECT %s FROM flows WHERE log_status IN ('NODATA', 'SKIPDATA') AND coalesce("end", start) >= %d AND coalesce(start, "end") < %d;
-`, statusColumns, since, until)
+SELECT %s FROM flows WHERE log_status IN ('NODATA', 'SKIPDATA') AND coalesce("end", start) >= %d AND coalesce(start, "end") < %d
+  AND %s;
+`, statusColumns, since, until, partitionRange(since, until))
 	b.WriteString("CREATE OR REPLACE TEMP TABLE threat_list (network VARCHAR, lo BIGINT, hi BIGINT)")
 	return b.String()
+}
+
+// partitionRange returns a condition on the partition columns date and
+// hour that keeps the partitions that can hold records overlapping
+// [from, until): records sit in the hour of their start, which is before
+// until and at most query.RecordSpan before from. DuckDB tests comparisons
+// of partition columns with constants on each file's folder names, and
+// opens only the files that pass.
+func partitionRange(from, until int64) string {
+	first := time.Unix(from, 0).UTC().Add(-query.RecordSpan).Truncate(time.Hour)
+	last := time.Unix(until-1, 0).UTC().Truncate(time.Hour)
+	fd, ld := first.Format(time.DateOnly), last.Format(time.DateOnly)
+	return fmt.Sprintf(`"date" BETWEEN DATE '%[1]s' AND DATE '%[2]s' AND ("date" > DATE '%[1]s' OR "hour" >= %[3]d) AND ("date" < DATE '%[2]s' OR "hour" <= %[4]d)`,
+		fd, ld, first.Hour(), last.Hour())
 }
 
 func boolInt(b bool) int64 {
@@ -522,6 +540,19 @@ func evidenceValue(f *Finding, key string) string {
 	return ""
 }
 
+// distinctValues returns the SQL literals of one key over the findings idx.
+func distinctValues(findings []*Finding, idx []int, key string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, i := range idx {
+		if v := evidenceValue(findings[i], key); !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
 func addEvidenceGroup(ctx context.Context, conn *query.Conn, findings []*Finding, idx []int, sig string, limit int) error {
 	fields := strings.Fields(sig)
 	table, keys := fields[0], fields[1:]
@@ -538,20 +569,35 @@ func addEvidenceGroup(ctx context.Context, conn *query.Conn, findings []*Finding
 	}
 	names := append([]string{"i", "first_seen", "last_seen"}, keys...)
 	on := []string{"true"}
+	// Each key's values also filter the table's scan, so that the join
+	// meets a few records instead of the whole window.
+	var where []string
 	for _, k := range keys {
 		for _, ek := range evidenceKeys {
 			if ek.name == k {
 				on = append(on, fmt.Sprintf("w.%s = k.%s", ek.column, k))
+				where = append(where, fmt.Sprintf("w.%s = ANY([%s])", ek.column, strings.Join(distinctValues(findings, idx, k), ", ")))
 			}
 		}
 	}
-	sql := fmt.Sprintf(`SELECT k.i, w.start_time, w.end_time, w.interface_id, w.srcaddr, w.srcport, w.dstaddr, w.dstport,
-  w.protocol, w.packets, w.bytes, w.action, w.flow_direction
+	cols := `w.start_time, w.end_time, w.interface_id, w.srcaddr, w.srcport, w.dstaddr, w.dstport,
+  w.protocol, w.packets, w.bytes, w.action, w.flow_direction`
+	order := "w.bytes DESC NULLS LAST, w.packets DESC NULLS LAST, w.start_time, w.srcport"
+	if table == "window_status" {
+		// Its records have no traffic columns; the evidence shows them as
+		// NULL, as the flow log does.
+		cols = `w.start_time, w.end_time, w.interface_id, NULL::VARCHAR AS srcaddr, NULL::INTEGER AS srcport,
+  NULL::VARCHAR AS dstaddr, NULL::INTEGER AS dstport, NULL::INTEGER AS protocol, NULL::BIGINT AS packets,
+  NULL::BIGINT AS bytes, w.action, w.log_status`
+		order = "w.start_time, w.interface_id"
+	}
+	sql := fmt.Sprintf(`SELECT k.i, %s
 FROM (VALUES %s) AS k(%s) JOIN %s w ON %s
-WHERE w.start_time <= k.last_seen AND w.end_time >= k.first_seen
-QUALIFY row_number() OVER (PARTITION BY k.i ORDER BY w.bytes DESC NULLS LAST, w.packets DESC NULLS LAST, w.start_time, w.srcport) <= %d
-ORDER BY k.i, w.bytes DESC NULLS LAST, w.packets DESC NULLS LAST, w.start_time, w.srcport`,
-		strings.Join(rows, ", "), strings.Join(names, ", "), table, strings.Join(on, " AND "), limit)
+WHERE w.start_time <= k.last_seen AND w.end_time >= k.first_seen%[8]s
+QUALIFY row_number() OVER (PARTITION BY k.i ORDER BY %[7]s) <= %[6]d
+ORDER BY k.i, %[7]s`,
+		cols, strings.Join(rows, ", "), strings.Join(names, ", "), table, strings.Join(on, " AND "), limit, order,
+		strings.Join(append([]string{""}, where...), "\n  AND "))
 	res, err := conn.Query(ctx, sql)
 	if err != nil {
 		return err

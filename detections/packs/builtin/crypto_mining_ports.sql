@@ -37,6 +37,6 @@ SELECT srcaddr || ' -> ' || dstaddr || ':' || dstport AS entity,
   count(*) AS records, sum(packets) AS packets, sum(bytes) AS bytes
 FROM window_flows
 WHERE egress AND src_private AND NOT dst_private AND action = 'ACCEPT' AND protocol = 6
-  AND list_contains({{ports}}, dstport)
+  AND dstport = ANY({{ports}})
 GROUP BY srcaddr, dstaddr, dstport
 HAVING sum(bytes) >= {{min_bytes}}

@@ -42,6 +42,6 @@ SELECT dstaddr || ':' || dstport AS entity,
   min(srcaddr) AS first_source
 FROM window_flows
 WHERE action = 'ACCEPT' AND protocol IN (6, 17) AND NOT egress AND NOT src_private
-  AND srcaddr IS NOT NULL AND list_contains({{ports}}, dstport)
+  AND srcaddr IS NOT NULL AND dstport = ANY({{ports}})
 GROUP BY dstaddr, dstport
 HAVING count(*) >= {{min_records}}

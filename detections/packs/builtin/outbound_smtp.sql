@@ -37,6 +37,6 @@ SELECT srcaddr AS entity, srcaddr AS src_addr,
   sum(bytes) AS bytes
 FROM window_flows
 WHERE egress AND src_private AND NOT dst_private AND protocol = 6
-  AND list_contains({{ports}}, dstport) AND pkt_dst_aws_service IS NULL
+  AND dstport = ANY({{ports}}) AND pkt_dst_aws_service IS NULL
 GROUP BY srcaddr
 HAVING count(DISTINCT dstaddr) >= {{min_destinations}}

@@ -45,7 +45,7 @@ WITH attempts AS (
   SELECT srcaddr, dstaddr, dstport, start_time, end_time, action,
     time_bucket({{window}}, start_time) AS bucket
   FROM window_flows
-  WHERE protocol = 6 AND list_contains({{ports}}, dstport)
+  WHERE protocol = 6 AND dstport = ANY({{ports}})
     AND packets <= {{max_packets}} AND bytes <= {{max_bytes}}
     AND NOT egress
 ),

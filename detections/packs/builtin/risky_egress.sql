@@ -45,6 +45,6 @@ SELECT srcaddr || ' -> ' || dstaddr || ':' || dstport AS entity,
   sum(bytes) AS bytes
 FROM window_flows
 WHERE egress AND src_private AND NOT dst_private AND protocol IN (6, 17)
-  AND list_contains({{ports}}, dstport)
+  AND dstport = ANY({{ports}})
 GROUP BY srcaddr, dstaddr, dstport
 HAVING count(*) >= {{min_records}}
