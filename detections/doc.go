@@ -67,9 +67,10 @@
 //     missing, a private source sends to a public destination. A rule that
 //     needs another column, such as instance_id, reads the flows view with
 //     the same time condition.
-//   - window_status: the NODATA and SKIPDATA records of the window, with
-//     the columns of window_flows that they can carry and vpc_id,
-//     subnet_id, instance_id and log_status.
+//   - window_status: the NODATA and SKIPDATA records of the window. They
+//     carry no addresses, ports or counts, so its columns are start, end,
+//     start_time, end_time, account_id, region, vpc_id, subnet_id,
+//     instance_id, interface_id, action and log_status.
 //   - baseline_flows: the same columns as window_flows for the records of
 //     [since - baseline, since), filled only when a rule of the run sets
 //     baseline: true.
