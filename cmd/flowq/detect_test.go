@@ -324,7 +324,7 @@ func TestDetectExplainFillsParameters(t *testing.T) {
 		"-- window 2026-03-10T08:00:00Z to 2026-03-10T09:00:00Z",
 		"CREATE OR REPLACE TEMP TABLE window_flows",
 		"time_bucket(INTERVAL 600 SECOND, start_time)",
-		"list_contains([22]::INTEGER[], dstport)",
+		"dstport = ANY([22]::INTEGER[])",
 		"packets <= 30 AND bytes <= 10000",
 		"WHERE n >= 45",
 	} {

@@ -33,8 +33,20 @@ import (
 // archive holds one day, so the baseline rules find no history before it.
 const defaultBaseline = 7 * 24 * time.Hour
 
-// scanSQL is the full scan that the pack is compared with.
-const scanSQL = `SELECT count(*), sum(bytes), count(DISTINCT srcaddr) FROM flows`
+// lightScanSQL reads three columns of the window, as a quick look at the
+// data would.
+const lightScanSQL = `SELECT count(*), sum(bytes), count(DISTINCT srcaddr) FROM flows`
+
+// fullScanSQL reads every value of every column that the pack reads, in
+// every record of the window: the one pass over the window that the pack
+// is compared with.
+func fullScanSQL() string {
+	cols := []string{"count(*)"}
+	for _, c := range detections.ReadColumns() {
+		cols = append(cols, "count("+c+")")
+	}
+	return "SELECT " + strings.Join(cols, ", ") + " FROM flows"
+}
 
 // targetRatio is the largest pack/scan time ratio that meets the target.
 const targetRatio = 3.0
@@ -68,7 +80,11 @@ func run(ctx context.Context, records int, dir string, runs int) error {
 		return err
 	}
 
-	scanTime, scanRow, err := timeScan(ctx, data, window, runs)
+	scanTime, _, err := timeScan(ctx, data, window, fullScanSQL(), runs)
+	if err != nil {
+		return err
+	}
+	lightTime, scanRow, err := timeScan(ctx, data, window, lightScanSQL, runs)
 	if err != nil {
 		return err
 	}
@@ -88,9 +104,11 @@ func run(ctx context.Context, records int, dir string, runs int) error {
 
 	fmt.Println("| measure | median of runs |")
 	fmt.Println("| --- | ---: |")
-	fmt.Printf("| full scan: `%s` | %s |\n", scanSQL, ms(scanTime))
+	fmt.Printf("| full scan: every value of the %d columns the pack reads (`%s`) | %s |\n", len(detections.ReadColumns()), shorten(fullScanSQL()), ms(scanTime))
+	fmt.Printf("| light scan: `%s` | %s |\n", lightScanSQL, ms(lightTime))
 	fmt.Printf("| built-in pack (%d rules) through detections.Run | %s |\n", len(rules), ms(packTime))
-	fmt.Printf("| ratio pack/scan | %.1f× |\n", ratio)
+	fmt.Printf("| ratio pack/full scan | %.1f× |\n", ratio)
+	fmt.Printf("| ratio pack/light scan | %.1f× |\n", packTime.Seconds()/lightTime.Seconds())
 	fmt.Printf("| findings | %d (%d suppressed, %d rule errors) |\n", len(result.Findings), result.Suppressed, len(result.Errors))
 	fmt.Println()
 	met := "met"
@@ -155,9 +173,17 @@ type discard struct{}
 
 func (discard) WriteObject(string, []byte) error { return nil }
 
-// timeScan runs scanSQL runs times on an engine restricted to the window
+// shorten returns the first 60 characters of a query and an ellipsis.
+func shorten(sql string) string {
+	if len(sql) <= 60 {
+		return sql
+	}
+	return sql[:60] + "…"
+}
+
+// timeScan runs sql runs times on an engine restricted to the window
 // and returns the median time and the result row as text.
-func timeScan(ctx context.Context, data string, w detections.Window, runs int) (time.Duration, string, error) {
+func timeScan(ctx context.Context, data string, w detections.Window, sql string, runs int) (time.Duration, string, error) {
 	e, err := query.Open(ctx, query.Options{Data: data, Since: w.Since, Until: w.Until})
 	if err != nil {
 		return 0, "", err
@@ -167,7 +193,7 @@ func timeScan(ctx context.Context, data string, w detections.Window, runs int) (
 	var row string
 	for range runs {
 		start := time.Now()
-		rows, err := e.Query(ctx, scanSQL)
+		rows, err := e.Query(ctx, sql)
 		if err != nil {
 			return 0, "", err
 		}
@@ -193,7 +219,7 @@ func timeScan(ctx context.Context, data string, w detections.Window, runs int) (
 // then times the steps of one run on the same engine.
 func timePack(ctx context.Context, data string, w detections.Window, rules []*detections.Rule, runs int) (time.Duration, *detections.Result, []step, error) {
 	cfg := detections.Config{Window: w, Settings: detections.Settings{}}
-	e, err := query.Open(ctx, query.Options{Data: data, Since: cfg.DataSince(), Until: w.Until})
+	e, err := query.Open(ctx, query.Options{Data: data, Since: cfg.DataSince(), Until: w.Until, AnyOrder: true})
 	if err != nil {
 		return 0, nil, nil, err
 	}

@@ -103,25 +103,35 @@ type discard struct{}
 
 func (discard) WriteObject(string, []byte) error { return nil }
 
-// Investigations timed on both forms of the data. %s is the table: the
-// flows view or the raw CSV subquery.
-var investigations = []struct{ name, sql string }{
+// Investigations timed on both forms of the data. Each is written the way
+// that is fastest on its form; %s is the flows view or the raw CSV
+// subquery. The dataset holds each address's class in src_private and
+// dst_private. The raw text has no such column, so its form sums bytes per
+// pair first and classifies each distinct pair once with is_private,
+// rather than every record. NODATA and SKIPDATA records have no
+// addresses, so neither form needs a condition on log_status.
+var investigations = []struct{ name, dataSQL, rawSQL string }{
 	{"exfiltration volume by destination", `
+		SELECT dstaddr, sum(bytes) AS bytes
+		FROM %s
+		WHERE src_private AND NOT dst_private
+		GROUP BY dstaddr ORDER BY bytes DESC, dstaddr LIMIT 20`, `
 		WITH pairs AS (
 			SELECT srcaddr, dstaddr, sum(bytes) AS bytes
 			FROM %s
-			WHERE log_status = 'OK'
 			GROUP BY srcaddr, dstaddr)
 		SELECT dstaddr, sum(bytes) AS bytes
 		FROM pairs
 		WHERE is_private(srcaddr) AND NOT is_private(dstaddr)
 		GROUP BY dstaddr ORDER BY bytes DESC, dstaddr LIMIT 20`},
-	{"rejected traffic by port", `
+	{"rejected traffic by port", rejectedByPort, rejectedByPort},
+}
+
+const rejectedByPort = `
 		SELECT dstport, count(*) AS records, sum(packets) AS packets
 		FROM %s
 		WHERE action = 'REJECT'
-		GROUP BY dstport ORDER BY records DESC, dstport LIMIT 20`},
-}
+		GROUP BY dstport ORDER BY records DESC, dstport LIMIT 20`
 
 // rawSQL reads the VPC flow logs of an archive with read_csv, each flow log
 // with the columns of its own header line, and unions them by name.
@@ -160,11 +170,11 @@ func compareRaw(ctx context.Context, root string, truth *sample.Truth, runs int)
 	fmt.Println("| query | dataset | raw .log.gz | speed-up |")
 	fmt.Println("| --- | ---: | ---: | ---: |")
 	for _, q := range investigations {
-		onData, dataRows, err := timeQuery(ctx, e, fmt.Sprintf(q.sql, "flows"), runs)
+		onData, dataRows, err := timeQuery(ctx, e, fmt.Sprintf(q.dataSQL, "flows"), runs)
 		if err != nil {
 			return err
 		}
-		onRaw, rawRows, err := timeQuery(ctx, e, fmt.Sprintf(q.sql, raw), runs)
+		onRaw, rawRows, err := timeQuery(ctx, e, fmt.Sprintf(q.rawSQL, raw), runs)
 		if err != nil {
 			return err
 		}
@@ -231,7 +241,7 @@ func scaling(ctx context.Context, dir string, perDay, runs int) error {
 				return err
 			}
 			files = e.Plan().Tables[dataset.FlowsTable].Files
-			_, _, err = timeQuery(ctx, e, fmt.Sprintf(investigations[1].sql, "flows"), 1)
+			_, _, err = timeQuery(ctx, e, fmt.Sprintf(rejectedByPort, "flows"), 1)
 			e.Close()
 			if err != nil {
 				return err
