@@ -175,7 +175,7 @@ The dataset is in %[1]s:
 
 Next:
   flowq detect --data %[1]s --since %[2]s --until %[3]s --format json
-  flowq sql --data %[1]s "SELECT dstaddr, sum(bytes) AS bytes FROM flows WHERE NOT is_private(dstaddr) GROUP BY 1 ORDER BY 2 DESC LIMIT 10"
+  flowq sql --data %[1]s "SELECT dstaddr, sum(bytes) AS bytes FROM flows WHERE NOT dst_private GROUP BY 1 ORDER BY 2 DESC LIMIT 10"
   flowq sql --data %[1]s "SELECT srcaddr, count(*) AS attempts FROM flows WHERE dstport = 22 GROUP BY 1 ORDER BY 2 DESC LIMIT 5"
   flowq sql --data %[1]s     an interactive SQL shell
   flowq notebook run exfiltration --data %[1]s --since %[2]s --until %[3]s --out exfil.html
