@@ -18,7 +18,7 @@ import (
 // testStart is the start of the window of the rule tests.
 var testStart = time.Date(2026, 3, 10, 8, 0, 0, 0, time.UTC)
 
-const flowHeader = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status flow-direction pkt-dst-aws-service"
+const flowHeader = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status flow-direction pkt-dst-aws-service tcp-flags"
 
 // flow is one record of a test file.
 type flow struct {
@@ -35,6 +35,8 @@ type flow struct {
 	status     string
 	direction  string
 	dstService string
+	// flags is the tcp-flags field; 0 writes "-".
+	flags int
 }
 
 func (f flow) line() string {
@@ -45,9 +47,13 @@ func (f flow) line() string {
 		return s
 	}
 	start := testStart.Add(f.at).Unix()
-	return fmt.Sprintf("5 123456789012 %s %s %s %d %d %d %d %d %d %d %s %s %s %s",
+	flags := "-"
+	if f.flags != 0 {
+		flags = fmt.Sprint(f.flags)
+	}
+	return fmt.Sprintf("5 123456789012 %s %s %s %d %d %d %d %d %d %d %s %s %s %s %s",
 		dash(f.iface, "eni-0a1b2c3d4e5f60001"), dash(f.src, "-"), dash(f.dst, "-"), f.sport, f.dport, f.proto,
-		f.packets, f.bytes, start, start+f.dur, dash(f.action, "ACCEPT"), dash(f.status, "OK"), dash(f.direction, "-"), dash(f.dstService, "-"))
+		f.packets, f.bytes, start, start+f.dur, dash(f.action, "ACCEPT"), dash(f.status, "OK"), dash(f.direction, "-"), dash(f.dstService, "-"), flags)
 }
 
 // dataset writes the flows as a flow-log text file, converts it with the

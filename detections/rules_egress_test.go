@@ -129,9 +129,14 @@ func TestICMPLargeOrTunnelNearMisses(t *testing.T) {
 }
 
 func TestCryptoMiningPortsFires(t *testing.T) {
+	// The miner's first record carries its SYN, the others no flags.
 	flows := repeat(3, func(i int) flow {
-		return flow{src: "10.0.2.77", dst: "198.51.100.99", sport: 50000, dport: 3333, proto: 6, packets: 30, bytes: 5000,
+		f := flow{src: "10.0.2.77", dst: "198.51.100.99", sport: 50000, dport: 3333, proto: 6, packets: 30, bytes: 5000,
 			at: time.Duration(i) * 10 * time.Minute, dur: 600, direction: "egress"}
+		if i == 0 {
+			f.flags = 2
+		}
+		return f
 	})
 	f := expectOne(t, findings(t, "crypto_mining_ports", flows, Config{}), "10.0.2.77 -> 198.51.100.99:3333")
 	if n := count(t, f, "records"); n != 3 {
@@ -143,13 +148,20 @@ func TestCryptoMiningPortsFires(t *testing.T) {
 	expectSeen(t, f, testStart, testStart.Add(30*time.Minute))
 }
 
-// A rejected attempt, a pool port inside the VPC and a port outside the
-// list do not fire.
+// A rejected attempt, a pool port inside the VPC, a port outside the list
+// and the replies of services to clients whose ephemeral port is a pool
+// port do not fire.
 func TestCryptoMiningPortsNearMisses(t *testing.T) {
 	flows := []flow{
 		{src: "10.0.2.77", dst: "198.51.100.99", sport: 50000, dport: 3333, proto: 6, packets: 1, bytes: 60, dur: 1, action: "REJECT", direction: "egress"},
 		{src: "10.0.2.77", dst: "10.0.9.99", sport: 50001, dport: 4444, proto: 6, packets: 30, bytes: 5000, dur: 60, direction: "egress"},
 		{src: "10.0.2.77", dst: "198.51.100.99", sport: 50002, dport: 3335, proto: 6, packets: 30, bytes: 5000, dur: 60, direction: "egress"},
+		// An HTTPS server's reply, SYN-ACK and FIN seen.
+		{src: "10.0.1.20", dst: "198.18.8.88", sport: 443, dport: 45700, proto: 6, packets: 12, bytes: 9000, dur: 30, direction: "egress", flags: 19},
+		// A later interval of the same reply carries no SYN-ACK.
+		{src: "10.0.1.20", dst: "198.18.8.88", sport: 443, dport: 45700, proto: 6, packets: 12, bytes: 9000, at: 5 * time.Minute, dur: 30, direction: "egress"},
+		// A service on a high port answers: SYN-ACK seen.
+		{src: "10.0.1.21", dst: "198.18.8.89", sport: 8443, dport: 3333, proto: 6, packets: 12, bytes: 9000, dur: 30, direction: "egress", flags: 18},
 	}
 	expectNone(t, findings(t, "crypto_mining_ports", flows, Config{}))
 }

@@ -56,6 +56,8 @@ func TestSkipdataLostTelemetryFires(t *testing.T) {
 		{iface: "eni-0a1b2c3d4e5f60009", at: 5 * time.Minute, dur: 60, status: "SKIPDATA"},
 		{iface: "eni-0a1b2c3d4e5f60009", at: 20 * time.Minute, dur: 60, status: "SKIPDATA"},
 		{iface: "eni-0a1b2c3d4e5f60009", at: 30 * time.Minute, dur: 60, status: "NODATA"},
+		// A NODATA record between the two is no evidence of lost telemetry.
+		{iface: "eni-0a1b2c3d4e5f60009", at: 10 * time.Minute, dur: 60, status: "NODATA"},
 	}
 	f := expectOne(t, findings(t, "skipdata_lost_telemetry", flows, Config{}), "eni-0a1b2c3d4e5f60009")
 	if n := count(t, f, "skipped_records"); n != 2 {
@@ -66,6 +68,11 @@ func TestSkipdataLostTelemetryFires(t *testing.T) {
 	}
 	if len(f.Evidence) != 2 {
 		t.Errorf("evidence rows = %d, want 2", len(f.Evidence))
+	}
+	for _, e := range f.Evidence {
+		if e["log_status"] != "SKIPDATA" {
+			t.Errorf("evidence record %v is not SKIPDATA", e)
+		}
 	}
 	expectSeen(t, f, testStart.Add(5*time.Minute), testStart.Add(21*time.Minute))
 }

@@ -39,6 +39,29 @@ func TestSSHBruteforceFires(t *testing.T) {
 	}
 }
 
+// A burst of 8 minutes that straddles 08:10 fires: the window slides and
+// is not aligned to the clock.
+func TestSSHBruteforceAcrossWindowBoundary(t *testing.T) {
+	flows := bruteForce("203.0.113.66", "10.1.1.10", 22, 40, 0)
+	for i := range flows {
+		flows[i].at = 6*time.Minute + time.Duration(i)*12*time.Second
+	}
+	f := expectOne(t, findings(t, "ssh_bruteforce", flows, Config{}), "203.0.113.66 -> 10.1.1.10:22")
+	if n := count(t, f, "peak_window_attempts"); n != 40 {
+		t.Errorf("peak_window_attempts = %d, want 40", n)
+	}
+}
+
+// 40 attempts spread over 20 minutes never put 30 into one 10-minute
+// window.
+func TestSSHBruteforceSpreadOutIgnored(t *testing.T) {
+	flows := bruteForce("203.0.113.66", "10.1.1.10", 22, 40, 0)
+	for i := range flows {
+		flows[i].at = time.Duration(i) * 30 * time.Second
+	}
+	expectNone(t, findings(t, "ssh_bruteforce", flows, Config{}))
+}
+
 func TestSSHBruteforceOneUnderThreshold(t *testing.T) {
 	expectNone(t, findings(t, "ssh_bruteforce", bruteForce("203.0.113.66", "10.1.1.10", 22, 29, 0), Config{}))
 }

@@ -584,12 +584,15 @@ func addEvidenceGroup(ctx context.Context, conn *query.Conn, findings []*Finding
   w.protocol, w.packets, w.bytes, w.action, w.flow_direction`
 	order := "w.bytes DESC NULLS LAST, w.packets DESC NULLS LAST, w.start_time, w.srcport"
 	if table == "window_status" {
-		// Its records have no traffic columns; the evidence shows them as
-		// NULL, as the flow log does.
+		// Its records have no traffic columns, so the evidence shows them
+		// as NULL, as the flow log does.
 		cols = `w.start_time, w.end_time, w.interface_id, NULL::VARCHAR AS srcaddr, NULL::INTEGER AS srcport,
   NULL::VARCHAR AS dstaddr, NULL::INTEGER AS dstport, NULL::INTEGER AS protocol, NULL::BIGINT AS packets,
   NULL::BIGINT AS bytes, w.action, w.log_status`
 		order = "w.start_time, w.interface_id"
+		// The table also holds NODATA records, which only mean that no
+		// traffic passed. The evidence of lost telemetry is SKIPDATA.
+		where = append(where, "w.log_status = 'SKIPDATA'")
 	}
 	sql := fmt.Sprintf(`SELECT k.i, %s
 FROM (VALUES %s) AS k(%s) JOIN %s w ON %s

@@ -323,10 +323,10 @@ func TestDetectExplainFillsParameters(t *testing.T) {
 		"-- ssh_bruteforce: SSH brute force (high)",
 		"-- window 2026-03-10T08:00:00Z to 2026-03-10T09:00:00Z",
 		"CREATE OR REPLACE TEMP TABLE window_flows",
-		"time_bucket(INTERVAL 600 SECOND, start_time)",
+		"RANGE BETWEEN to_seconds(600 - 1) PRECEDING",
 		"dstport = ANY([22]::INTEGER[])",
 		"packets <= 30 AND bytes <= 10000",
-		"WHERE n >= 45",
+		"HAVING max(n) >= 45",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("explain output lacks %q:\n%s", want, out)

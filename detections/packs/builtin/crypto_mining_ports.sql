@@ -5,8 +5,11 @@ description: >
   A private source holds accepted egress sessions with a public address on
   a port that cryptocurrency mining pools commonly serve the Stratum
   protocol on. The port alone is weak evidence, because other services can
-  use these ports, so the rule is of medium severity. One finding per
-  source, destination and port.
+  use these ports, so the rule is of medium severity. Replies of a
+  service on the source to a public client whose ephemeral port happens
+  to be a pool port are left out: their source port is below 1024, or
+  their TCP flags hold SYN-ACK, which only the side that accepted the
+  connection sends. One finding per source, destination and port.
 severity: medium
 attack:
   - tactic: TA0040
@@ -38,5 +41,6 @@ SELECT srcaddr || ' -> ' || dstaddr || ':' || dstport AS entity,
 FROM window_flows
 WHERE egress AND src_private AND NOT dst_private AND action = 'ACCEPT' AND protocol = 6
   AND dstport = ANY({{ports}})
+  AND coalesce(srcport, 1024) >= 1024 AND coalesce(tcp_flags & 18, 0) <> 18
 GROUP BY srcaddr, dstaddr, dstport
 HAVING sum(bytes) >= {{min_bytes}}

@@ -42,18 +42,25 @@ investigation: >
   the burst: a successful login follows the short failures.
 ---*/
 WITH attempts AS (
-  SELECT srcaddr, dstaddr, dstport, start_time, end_time, action,
-    time_bucket({{window}}, start_time) AS bucket
+  SELECT srcaddr, dstaddr, dstport, start_time, end_time, action
   FROM window_flows
   WHERE protocol = 6 AND dstport = ANY({{ports}})
     AND packets <= {{max_packets}} AND bytes <= {{max_bytes}}
     AND NOT egress
 ),
+-- n counts the attempts that started in the window that ends at each
+-- attempt's start, so any window counts, not only those aligned to the clock.
+sliding AS (
+  SELECT srcaddr, dstaddr, dstport,
+    count(*) OVER (PARTITION BY srcaddr, dstaddr, dstport ORDER BY start_time
+      RANGE BETWEEN to_seconds({{window_seconds}} - 1) PRECEDING AND CURRENT ROW) AS n
+  FROM attempts
+),
 fired AS (
   SELECT srcaddr, dstaddr, dstport, max(n) AS peak_window_attempts
-  FROM (SELECT srcaddr, dstaddr, dstport, bucket, count(*) AS n FROM attempts GROUP BY ALL)
-  WHERE n >= {{min_attempts}}
+  FROM sliding
   GROUP BY ALL
+  HAVING max(n) >= {{min_attempts}}
 )
 SELECT a.srcaddr || ' -> ' || a.dstaddr || ':' || a.dstport AS entity,
   a.srcaddr AS src_addr, a.dstaddr AS dst_addr, a.dstport AS dst_port, 6 AS protocol,
