@@ -431,7 +431,8 @@ func (t *tableWriter) fix() error {
 	return nil
 }
 
-// fit narrows the widest columns until the table fits opts.Width.
+// fit narrows the widest text columns until the table fits opts.Width.
+// Numbers keep their width, because a cut number reads as another number.
 func (t *tableWriter) fit() {
 	if t.opts.Width <= 0 || len(t.widths) == 0 {
 		return
@@ -444,13 +445,13 @@ func (t *tableWriter) fit() {
 		return n
 	}
 	for total() > t.opts.Width {
-		widest := 0
+		widest := -1
 		for i, w := range t.widths {
-			if w > t.widths[widest] {
+			if !t.right[i] && (widest < 0 || w > t.widths[widest]) {
 				widest = i
 			}
 		}
-		if t.widths[widest] <= minCellWidth {
+		if widest < 0 || t.widths[widest] <= minCellWidth {
 			return
 		}
 		t.widths[widest]--
@@ -464,7 +465,9 @@ func (t *tableWriter) line(cells []string) error {
 			b.WriteString(" | ")
 		}
 		w := t.widths[i]
-		if runewidth.StringWidth(s) > w {
+		// A number wider than its column, seen after the rows that set the
+		// widths, is printed whole and pushes the rest of its line right.
+		if runewidth.StringWidth(s) > w && !t.right[i] {
 			s = runewidth.Truncate(s, w, "…")
 		}
 		pad := strings.Repeat(" ", max(0, w-runewidth.StringWidth(s)))
