@@ -242,3 +242,33 @@ func TestSyncS3FormatFile(t *testing.T) {
 		t.Errorf("src_private, dst_private over the cache = %v, want true, false", got)
 	}
 }
+
+// A format file in the bucket that this flowq cannot read fails the sync
+// with the name of the object in the bucket, not of its cached copy.
+func TestSyncS3BadFormatFileNamesObject(t *testing.T) {
+	for _, tc := range []struct {
+		content string
+		newer   bool
+	}{{"3\n", true}, {"abc\n", false}} {
+		data := writeDataset(t, 0, dataFile{account: "111111111111", name: "a.parquet", derived: true, rows: []fixtureRow{
+			{src: "10.0.0.1", dst: "8.8.8.8", srcPrivate: "true", dstPrivate: "false"},
+		}})
+		writeFile(t, data, dataset.FormatFile, tc.content)
+		srv := s3test.StartFake(t)
+		uploadDataset(t, srv, "flows-bucket", "data", data)
+		cache := t.TempDir()
+		_, err := SyncS3(context.Background(), srv.Client, SyncOptions{Bucket: "flows-bucket", Prefix: "data", CacheDir: cache})
+		if err == nil {
+			t.Fatalf("format file %q: sync succeeded", tc.content)
+		}
+		if want := "s3://flows-bucket/data/" + dataset.FormatFile; !strings.Contains(err.Error(), want) {
+			t.Errorf("format file %q: error %q does not name %s", tc.content, err, want)
+		}
+		if strings.Contains(err.Error(), cache) {
+			t.Errorf("format file %q: error %q names the cache", tc.content, err)
+		}
+		if errors.Is(err, dataset.ErrNewerFormat) != tc.newer {
+			t.Errorf("format file %q: errors.Is(ErrNewerFormat) = %v, want %v", tc.content, !tc.newer, tc.newer)
+		}
+	}
+}

@@ -35,7 +35,7 @@ func ReadFormat(root string) (int, error) {
 		if len(prefix) > 64 {
 			prefix = prefix[:64]
 		}
-		return 0, fmt.Errorf("invalid dataset format file %q: its content %q is not a format number; remove the file to read the dataset as format 1", path, prefix)
+		return 0, fmt.Errorf("invalid dataset format file %q: its content %q is not a format number; write %d into it if every data file has the columns src_private and dst_private, or remove it to read the dataset as format 1", path, prefix, Format)
 	}
 	// Atoi fails here only for a number beyond the range of int.
 	n, err := strconv.Atoi(text)
