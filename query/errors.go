@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	bindings "github.com/duckdb/duckdb-go-bindings"
+
+	"github.com/flowq/flowq/internal/dataset"
 )
 
 // Kind classifies a failed statement, so that callers can choose the wording
@@ -138,7 +140,24 @@ func duckError(ctx context.Context, typ bindings.ErrorType, msg string) *Error {
 	if ctx != nil && ctx.Err() != nil {
 		return &Error{Kind: KindInterrupted, Message: "query interrupted", cause: ctx.Err()}
 	}
-	return &Error{Kind: dataFileKind(kindOfErrorType(typ), msg), Message: msg}
+	return fileError(&Error{Kind: dataFileKind(kindOfErrorType(typ), msg), Message: msg})
+}
+
+// fileError explains DuckDB's schema mismatch error. Views over a format-2
+// dataset read the files without merging their columns by name, so a file
+// without the table's columns, put into the dataset by another tool or an
+// older flowq, fails every query. DuckDB's advice to set union_by_name is
+// not something a user can act on; moving the file out or removing the
+// format file is.
+func fileError(e *Error) *Error {
+	if !strings.Contains(e.Message, "schema mismatch") {
+		return e
+	}
+	e.Kind = KindIO
+	e.Message = fmt.Sprintf("a data file lacks columns that the dataset's format file %s promises every file has. "+
+		"Move the file named below out of the dataset, or remove %s to read the dataset by column name, which is slower.\n%s",
+		dataset.FormatFile, dataset.FormatFile, e.Message)
+	return e
 }
 
 // dataFileKind turns DuckDB's errors about a damaged Parquet file, which it
@@ -206,7 +225,7 @@ func messageError(ctx context.Context, msg string) *Error {
 			kind = k
 		}
 	}
-	return &Error{Kind: dataFileKind(kind, msg), Message: msg}
+	return fileError(&Error{Kind: dataFileKind(kind, msg), Message: msg})
 }
 
 // readOnlyError returns a KindReadOnly error with the given message.

@@ -411,3 +411,30 @@ func TestConvertedDatasetViews(t *testing.T) {
 		}
 	}
 }
+
+// A file without the derived columns in a format-2 dataset fails queries
+// as a data-file error that says what to do, not with DuckDB's advice to
+// merge by name.
+func TestFormat2FileWithoutColumnsExplained(t *testing.T) {
+	row := []fixtureRow{{src: "10.0.0.1", dst: "8.8.8.8", srcPrivate: "true", dstPrivate: "false"}}
+	data := writeDataset(t, dataset.Format,
+		dataFile{account: "111111111111", name: "a.parquet", derived: true, rows: row},
+		dataFile{account: "222222222222", name: "b.parquet", derived: false, rows: row})
+	e := openEngine(t, Options{Data: data})
+	rows, err := e.Query(t.Context(), "SELECT count(*), count(src_private) FROM flows")
+	if err == nil {
+		for rows.Next() {
+		}
+		err = rows.Err()
+		rows.Close()
+	}
+	if err == nil {
+		t.Fatal("query over a file without the derived columns succeeded")
+	}
+	if KindOf(err) != KindIO {
+		t.Errorf("kind = %v, want %v", KindOf(err), KindIO)
+	}
+	if !strings.Contains(err.Error(), dataset.FormatFile) || !strings.Contains(err.Error(), "Move the file") {
+		t.Errorf("error %q does not say what to do", err)
+	}
+}
