@@ -43,8 +43,11 @@ const sqlLong = `Run SQL on the dataset with an embedded DuckDB, instead of Athe
 The views flows (VPC flow logs) and tgw_flows (Transit Gateway flow logs)
 have one column per flow-log field, with '-' replaced by '_' (srcaddr,
 dstport, log_status, tcp_flags, ...), the partition columns account_id,
-region, date (DATE, the UTC day of start) and hour (INTEGER), and
-start_time and end_time, the start and end as UTC timestamps.
+region, date (DATE, the UTC day of start) and hour (INTEGER),
+start_time and end_time, the start and end as UTC timestamps, and
+src_private and dst_private, is_private of srcaddr and dstaddr as stored
+by the converter: filter on them rather than calling is_private on every
+row. source_key, flow_log_id and file_time name the object of each row.
 
 --since and --until keep the records whose [start, end] overlaps
 [since, until): only the partition folders of those hours, and of the hour
