@@ -10,18 +10,22 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flowq/flowq/internal/dataset"
 	"github.com/flowq/flowq/internal/sample"
 )
 
-// TestCrashHelperProcess is the child process that TestKilledConversionLosesNothing kills.
+// TestCrashHelperProcess is the child process that TestKilledConversionLosesNothing
+// and TestCrashAfterManifestNoDuplicates kill.
 func TestCrashHelperProcess(t *testing.T) {
 	src, out := os.Getenv("FLOWQ_CRASH_SRC"), os.Getenv("FLOWQ_CRASH_OUT")
 	if src == "" || out == "" {
-		t.Skip("runs only as the child of TestKilledConversionLosesNothing")
+		t.Skip("runs only as the child of a crash test")
 	}
 	switch os.Getenv("FLOWQ_CRASH_MODE") {
 	case "die-before-manifest":
 		testHookBeforeManifest = func() { _ = syscall.Kill(os.Getpid(), syscall.SIGKILL) }
+	case "die-after-manifest":
+		testHookAfterManifest = func() { _ = syscall.Kill(os.Getpid(), syscall.SIGKILL) }
 	case "slow-before-manifest":
 		// Widen the window between the renames and the manifest line.
 		testHookBeforeManifest = func() { time.Sleep(20 * time.Millisecond) }
@@ -57,8 +61,11 @@ func TestKilledConversionLosesNothing(t *testing.T) {
 	for attempt := 0; attempt < 8; attempt++ {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashHelperProcess$")
 		mode := "slow-before-manifest"
+		wait := time.Duration(50+rng.IntN(600)) * time.Millisecond
 		if attempt == 0 {
-			mode = "die-before-manifest"
+			// This child must reach its hook, so that one kill surely lands
+			// between the pending marker and the manifest line.
+			mode, wait = "die-before-manifest", time.Minute
 		}
 		cmd.Env = append(os.Environ(), "FLOWQ_CRASH_SRC="+archive, "FLOWQ_CRASH_OUT="+out, "FLOWQ_CRASH_MODE="+mode)
 		if err := cmd.Start(); err != nil {
@@ -72,15 +79,19 @@ func TestKilledConversionLosesNothing(t *testing.T) {
 				if err == nil {
 					t.Fatal("the child that kills itself before its first manifest line finished")
 				}
+				checkKilledBeforeManifest(t, out)
 				kills++
 				continue
 			}
 			if err != nil {
 				t.Fatalf("child failed without being killed: %v", err)
 			}
-		case <-time.After(time.Duration(50+rng.IntN(600)) * time.Millisecond):
+		case <-time.After(wait):
 			_ = cmd.Process.Kill()
 			<-done
+			if attempt == 0 {
+				t.Fatal("the child that kills itself before its first manifest line ran for a minute")
+			}
 			kills++
 		}
 	}
@@ -98,7 +109,33 @@ func TestKilledConversionLosesNothing(t *testing.T) {
 	if len(leftovers) != 0 {
 		t.Errorf("temporary files left after a complete run: %v", leftovers)
 	}
+	markers, _ := filepath.Glob(filepath.Join(out, filepath.FromSlash(dataset.PendingDir), "*"))
+	if len(markers) != 0 {
+		t.Errorf("pending markers left after a complete run: %v", markers)
+	}
 	t.Logf("%d kills; the last run converted %d objects", kills, sum.ObjectsConverted)
+}
+
+// checkKilledBeforeManifest checks that a child killed before its first
+// manifest line left what recovery must handle: a pending marker and data
+// files in place that no manifest line lists.
+func checkKilledBeforeManifest(t *testing.T, out string) {
+	t.Helper()
+	man, err := loadManifest(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if man.commits != 0 {
+		t.Fatalf("the manifest has %d commits, want 0", man.commits)
+	}
+	markers, _ := filepath.Glob(filepath.Join(out, filepath.FromSlash(dataset.PendingDir), "*"))
+	if len(markers) != 1 {
+		t.Errorf("pending markers %v, want one", markers)
+	}
+	files, _ := filepath.Glob(filepath.Join(out, "flows", "*", "*", "*", "*", "*.parquet"))
+	if len(files) == 0 {
+		t.Error("no data file in place; the kill did not land between the renames and the manifest line")
+	}
 }
 
 // TestManySmallObjectsFewFiles checks that the objects of one partition,

@@ -68,13 +68,14 @@ func TestFormatFileWrittenOnNewDataset(t *testing.T) {
 	}
 }
 
-// TestFormatFileAfterCrashOfEarlierFlowq converts into a dataset that holds
-// only a file of a conversion that died before its manifest line, as an
-// earlier flowq could leave it. Recovery removes the file, so the dataset
-// holds no data and gets the current format.
-func TestFormatFileAfterCrashOfEarlierFlowq(t *testing.T) {
+// TestFormatFileAfterCrashOfFirstCommit converts into a dataset that holds
+// only a file and the pending marker of a first commit that died before its
+// manifest line. Recovery removes the file, so the dataset holds no data and
+// gets the current format.
+func TestFormatFileAfterCrashOfFirstCommit(t *testing.T) {
 	out := t.TempDir()
 	leftover := writeFile(t, out, "flows/account_id=1/region=r/date=2024-01-01/hour=00/20240101T000000Z-abcdef-1.parquet", "PAR1")
+	writeFile(t, out, dataset.PendingDir+"/20240101T000000Z-abcdef", "")
 	in := t.TempDir()
 	writeFile(t, in, "a.log", lines(defaultHeader, record("1")))
 	_, logs, err := convertLogged(t, out, in)
@@ -154,9 +155,10 @@ func TestFormatFileRejected(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			out := t.TempDir()
 			writeFile(t, out, dataset.FormatFile, tc.content)
-			// An unlisted file that recovery would remove: a newer flowq's
-			// files must stay untouched.
+			// A file of an interrupted commit, which recovery would remove.
+			// A newer flowq's files must stay untouched.
 			unlisted := writeFile(t, out, "flows/account_id=1/region=r/date=2024-01-01/hour=00/20240101T000000Z-abcdef-1.parquet", "PAR1")
+			writeFile(t, out, dataset.PendingDir+"/20240101T000000Z-abcdef", "")
 			in := t.TempDir()
 			writeFile(t, in, "a.log", lines(defaultHeader, record("1")))
 

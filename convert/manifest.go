@@ -56,6 +56,10 @@ type manifest struct {
 	objects map[string]ManifestObject
 	files   map[string]bool
 	rejects map[string]bool
+	// replaced are the data files that commits replaced and the rejects
+	// files they removed. A crash between a commit's manifest line and the
+	// removal of these files leaves them on disk for recovery to remove.
+	replaced map[string]bool
 	// validSize is the length of the manifest up to its last complete line.
 	validSize int64
 	commits   int
@@ -63,10 +67,11 @@ type manifest struct {
 
 func loadManifest(root string) (*manifest, error) {
 	m := &manifest{
-		path:    filepath.Join(root, filepath.FromSlash(dataset.ManifestFile)),
-		objects: map[string]ManifestObject{},
-		files:   map[string]bool{},
-		rejects: map[string]bool{},
+		path:     filepath.Join(root, filepath.FromSlash(dataset.ManifestFile)),
+		objects:  map[string]ManifestObject{},
+		files:    map[string]bool{},
+		rejects:  map[string]bool{},
+		replaced: map[string]bool{},
 	}
 	data, err := os.ReadFile(m.path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -100,6 +105,7 @@ func (m *manifest) apply(c *manifestCommit) {
 	if len(c.Replaced) > 0 {
 		for old := range c.Replaced {
 			delete(m.files, old)
+			m.replaced[old] = true
 		}
 		for key, o := range m.objects {
 			var files []string
@@ -125,6 +131,7 @@ func (m *manifest) apply(c *manifestCommit) {
 	}
 	for _, f := range c.RemovedRejects {
 		delete(m.rejects, f)
+		m.replaced[f] = true
 	}
 	m.commits++
 }
@@ -153,6 +160,13 @@ func (m *manifest) append(c *manifestCommit) error {
 	}
 	if err := f.Sync(); err != nil {
 		return fmt.Errorf("cannot sync the manifest: %w", err)
+	}
+	// The first line may have created the file, whose folder entry must be
+	// durable before the commit's pending marker is removed.
+	if m.validSize == 0 {
+		if err := syncDir(filepath.Dir(m.path)); err != nil {
+			return err
+		}
 	}
 	m.validSize += int64(len(line))
 	m.apply(c)

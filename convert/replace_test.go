@@ -100,3 +100,39 @@ func TestChangedObjectDropsEarlierRejects(t *testing.T) {
 		t.Errorf("manifest still lists rejects files %v", man.rejects)
 	}
 }
+
+// TestChangedObjectFailingKeepsRows changes an object into a truncated gzip
+// stream, so that the only object of the round fails. The round commits
+// nothing, so the file that holds the rows of both objects stays, and the
+// next conversion finds no unlisted file.
+func TestChangedObjectFailingKeepsRows(t *testing.T) {
+	in := t.TempDir()
+	writeFile(t, in, "a.log", lines(defaultHeader, record("1"), record("2")))
+	b := writeFile(t, in, "b.log", lines(defaultHeader, record("3")))
+	out := t.TempDir()
+	convertInto(t, out, in)
+
+	whole := gzipBytes(t, lines(defaultHeader, record("4")))
+	if err := os.WriteFile(b, whole[:len(whole)/2], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	later := time.Now().Add(time.Minute)
+	if err := os.Chtimes(b, later, later); err != nil {
+		t.Fatal(err)
+	}
+	sum := convertInto(t, out, in)
+	if sum.ObjectsChanged != 1 || sum.ObjectsFailed != 1 {
+		t.Errorf("changed=%d failed=%d, want 1 and 1", sum.ObjectsChanged, sum.ObjectsFailed)
+	}
+	if n := queryInt(t, openDuck(t, out), "SELECT count(*) FROM flows"); n != 3 {
+		t.Errorf("rows after the failed round = %d, want 3", n)
+	}
+
+	again := convertInto(t, out, in)
+	if again.ObjectsFailed != 1 {
+		t.Errorf("the next conversion failed %d objects, want 1", again.ObjectsFailed)
+	}
+	if n := queryInt(t, openDuck(t, out), "SELECT count(*) FROM flows"); n != 3 {
+		t.Errorf("rows after the next conversion = %d, want 3", n)
+	}
+}

@@ -30,6 +30,11 @@ var ErrInterrupted = errors.New("conversion interrupted")
 // and writing its manifest line. Crash tests kill the process there.
 var testHookBeforeManifest func()
 
+// testHookAfterManifest runs between writing a commit's manifest line and
+// removing the files that the commit replaced. Crash tests kill the process
+// there.
+var testHookAfterManifest func()
+
 // pending is an object to convert with the fields parsed from its key.
 type pending struct {
 	obj  Object
@@ -354,9 +359,10 @@ func (r *runner) discard(results []*objectResult) {
 	}
 }
 
-// commitRound makes a round durable: data files first, then rejects files,
-// then one manifest line. Until the manifest line is written the round's
-// files are unreferenced, and a later run removes them.
+// commitRound makes a round durable: a pending marker first, then data
+// files, rejects files and one manifest line. Until the manifest line is
+// written the round's files are unreferenced, and a later run removes them
+// because of the marker.
 func (r *runner) commitRound(results []*objectResult) error {
 	files, err := r.acc.finish()
 	if err != nil {
@@ -398,6 +404,20 @@ func (r *runner) commitRound(results []*objectResult) error {
 		commit.Objects = append(commit.Objects, entry)
 	}
 
+	if len(commit.Objects) == 0 {
+		// Every object of the round failed, so no manifest line would list
+		// the files rewritten for its changed objects. Drop them and keep
+		// the files they would have replaced.
+		for _, f := range files {
+			f.pf.abort()
+		}
+		r.tallyRound(results, failed)
+		return nil
+	}
+	if err := markPending(r.root, r.commit); err != nil {
+		return &writeError{err}
+	}
+
 	// Data files: rename each into place and sync the folders.
 	dirs := map[string]bool{}
 	for _, f := range files {
@@ -425,13 +445,18 @@ func (r *runner) commitRound(results []*objectResult) error {
 	if testHookBeforeManifest != nil {
 		testHookBeforeManifest()
 	}
-	if len(commit.Objects) > 0 {
-		if err := r.man.append(commit); err != nil {
-			return &writeError{err}
-		}
+	if err := r.man.append(commit); err != nil {
+		return &writeError{err}
+	}
+	if err := clearPending(r.root, r.commit); err != nil {
+		r.log.Warn("cannot remove the pending marker of a commit; the next conversion removes it", "commit", r.commit, "err", err)
+	}
+	if testHookAfterManifest != nil {
+		testHookAfterManifest()
 	}
 	// The replaced files are no longer referenced; a crash before they are
-	// removed leaves them to the next run's recovery.
+	// removed leaves them to the next run's recovery, which finds them in
+	// the manifest.
 	removed := slices.Collect(maps.Keys(commit.Replaced))
 	for _, old := range append(removed, commit.RemovedRejects...) {
 		if err := os.Remove(filepath.Join(r.root, filepath.FromSlash(old))); err != nil {
@@ -440,7 +465,13 @@ func (r *runner) commitRound(results []*objectResult) error {
 	}
 	r.sum.FilesWritten += int64(len(commit.Files))
 	r.sum.RejectsFiles = append(r.sum.RejectsFiles, commit.Rejects...)
+	r.tallyRound(results, failed)
+	return nil
+}
 
+// tallyRound adds the outcomes of a round to the summary and
+// removes the spilled files of the objects that failed.
+func (r *runner) tallyRound(results, failed []*objectResult) {
 	for _, res := range results {
 		r.tally(res)
 	}
@@ -450,7 +481,6 @@ func (r *runner) commitRound(results []*objectResult) error {
 			f.pf.abort()
 		}
 	}
-	return nil
 }
 
 // tally adds one object's outcome to the summary.

@@ -34,6 +34,10 @@ const (
 	RejectsDir = "_flowq/rejects"
 	// LockFile keeps two conversions from writing one dataset at once.
 	LockFile = "_flowq/lock"
+	// PendingDir holds one empty file per commit, named after the commit
+	// id, from before the commit puts any file in place until its manifest
+	// line is durable. Recovery removes unlisted files of these commits only.
+	PendingDir = "_flowq/pending"
 	// FormatFile holds the dataset's format version as a decimal number
 	// and a newline. A dataset without it was written by format 1.
 	FormatFile = "_flowq/format"
