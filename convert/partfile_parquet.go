@@ -140,9 +140,10 @@ func zstdCodec(level int) *pqzstd.Codec {
 
 // parquetRoot returns the root node of the Parquet schema of s: every column
 // OPTIONAL, in schema order. Integer columns are INT32 or INT64 with a
-// signed INT annotation and the encoding of intEncoding, string columns are BYTE_ARRAY
-// with the STRING annotation and dictionary encoding, and boolean columns
-// are BOOLEAN with PLAIN encoding, which packs eight values a byte.
+// signed INT annotation and the encoding that intEncoding chooses. String
+// columns are BYTE_ARRAY with the STRING annotation and dictionary
+// encoding, and boolean columns are BOOLEAN with PLAIN encoding, which
+// packs eight values a byte.
 func parquetRoot(s fileSchema) (columnGroup, error) {
 	g := make(columnGroup, s.numColumns())
 	seen := make(map[string]bool, len(g))
@@ -175,10 +176,10 @@ func parquetRoot(s fileSchema) (columnGroup, error) {
 }
 
 // intEncoding returns the encoding of an integer column. Most are
-// DELTA_BINARY_PACKED: DuckDB decodes them about a third faster than PLAIN
-// values under zstd, and times, which the files are sorted by, take half
-// the bytes. protocol holds a few distinct values, which a dictionary
-// stores in the fewest bytes. Random ephemeral source ports grow by half
+// DELTA_BINARY_PACKED, because DuckDB decoded them about a third faster
+// than PLAIN values under zstd, and times, which the files are sorted by,
+// took half the bytes. protocol has few distinct values, which a
+// dictionary stores in the fewest bytes. Random ephemeral source ports grow by half
 // under delta encoding and are rarely summed or filtered, so srcport stays
 // PLAIN. docs/benchmarks.md has the measurements.
 func intEncoding(column string) pqencoding.Encoding {

@@ -29,15 +29,7 @@ func markPending(root, commit string) error {
 		return fmt.Errorf("cannot create the pending folder %q: %w", dir, err)
 	}
 	path := filepath.Join(dir, commit)
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE, 0o644)
-	if err != nil {
-		return fmt.Errorf("cannot create pending marker %q: %w", path, err)
-	}
-	err = f.Sync()
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
+	if err := writeSynced(path, nil); err != nil {
 		return fmt.Errorf("cannot write pending marker %q: %w", path, err)
 	}
 	if err := syncDir(dir); err != nil {

@@ -69,7 +69,7 @@ var ownFileName = regexp.MustCompile(`^(` + commitIDPattern + `)-\d+(` +
 // is a sign of a lost manifest or of a file copied in from elsewhere.
 // A dataset written by a flowq without pending markers stops the same way
 // when an interrupted conversion left files in place. That is acceptable,
-// because the error says how to go on.
+// because the error explains how to go on.
 func recoverDataset(root string, man *manifest, log *slog.Logger) error {
 	pending, err := readPendingMarkers(root)
 	if err != nil {

@@ -160,7 +160,7 @@ func TestCryptoMiningPortsNearMisses(t *testing.T) {
 		{src: "10.0.1.20", dst: "198.18.8.88", sport: 443, dport: 45700, proto: 6, packets: 12, bytes: 9000, dur: 30, direction: "egress", flags: 19},
 		// A later interval of the same reply carries no SYN-ACK.
 		{src: "10.0.1.20", dst: "198.18.8.88", sport: 443, dport: 45700, proto: 6, packets: 12, bytes: 9000, at: 5 * time.Minute, dur: 30, direction: "egress"},
-		// A service on a high port answers: SYN-ACK seen.
+		// A service on a high port replies with SYN-ACK.
 		{src: "10.0.1.21", dst: "198.18.8.89", sport: 8443, dport: 3333, proto: 6, packets: 12, bytes: 9000, dur: 30, direction: "egress", flags: 18},
 	}
 	expectNone(t, findings(t, "crypto_mining_ports", flows, Config{}))

@@ -116,8 +116,8 @@ const windowColumns = `start, "end", start_time, end_time, account_id, region,
   flow_direction, pkt_dst_aws_service`
 
 // statusColumns are the columns of window_status. NODATA and SKIPDATA
-// records carry no addresses, ports or counts, so it holds the columns that
-// place the record in time and locate its interface.
+// records carry no addresses, ports or counts, so it has only the columns
+// that place the record in time and locate its interface.
 const statusColumns = `start, "end", start_time, end_time, account_id, region, vpc_id, subnet_id, instance_id,
   interface_id, action, log_status`
 
@@ -540,19 +540,6 @@ func evidenceValue(f *Finding, key string) string {
 	return ""
 }
 
-// distinctValues returns the SQL literals of one key over the findings idx.
-func distinctValues(findings []*Finding, idx []int, key string) []string {
-	var out []string
-	seen := map[string]bool{}
-	for _, i := range idx {
-		if v := evidenceValue(findings[i], key); !seen[v] {
-			seen[v] = true
-			out = append(out, v)
-		}
-	}
-	return out
-}
-
 func addEvidenceGroup(ctx context.Context, conn *query.Conn, findings []*Finding, idx []int, sig string, limit int) error {
 	fields := strings.Fields(sig)
 	table, keys := fields[0], fields[1:]
@@ -569,17 +556,14 @@ func addEvidenceGroup(ctx context.Context, conn *query.Conn, findings []*Finding
 	}
 	names := append([]string{"i", "first_seen", "last_seen"}, keys...)
 	on := []string{"true"}
-	// Each key's values also filter the table's scan, so that the join
-	// meets a few records instead of the whole window.
-	var where []string
 	for _, k := range keys {
 		for _, ek := range evidenceKeys {
 			if ek.name == k {
 				on = append(on, fmt.Sprintf("w.%s = k.%s", ek.column, k))
-				where = append(where, fmt.Sprintf("w.%s = ANY([%s])", ek.column, strings.Join(distinctValues(findings, idx, k), ", ")))
 			}
 		}
 	}
+	where := "w.start_time <= k.last_seen AND w.end_time >= k.first_seen"
 	cols := `w.start_time, w.end_time, w.interface_id, w.srcaddr, w.srcport, w.dstaddr, w.dstport,
   w.protocol, w.packets, w.bytes, w.action, w.flow_direction`
 	order := "w.bytes DESC NULLS LAST, w.packets DESC NULLS LAST, w.start_time, w.srcport"
@@ -590,17 +574,16 @@ func addEvidenceGroup(ctx context.Context, conn *query.Conn, findings []*Finding
   NULL::VARCHAR AS dstaddr, NULL::INTEGER AS dstport, NULL::INTEGER AS protocol, NULL::BIGINT AS packets,
   NULL::BIGINT AS bytes, w.action, w.log_status`
 		order = "w.start_time, w.interface_id"
-		// The table also holds NODATA records, which only mean that no
+		// The table also contains NODATA records, which only mean that no
 		// traffic passed. The evidence of lost telemetry is SKIPDATA.
-		where = append(where, "w.log_status = 'SKIPDATA'")
+		where += " AND w.log_status = 'SKIPDATA'"
 	}
 	sql := fmt.Sprintf(`SELECT k.i, %s
 FROM (VALUES %s) AS k(%s) JOIN %s w ON %s
-WHERE w.start_time <= k.last_seen AND w.end_time >= k.first_seen%[8]s
-QUALIFY row_number() OVER (PARTITION BY k.i ORDER BY %[7]s) <= %[6]d
-ORDER BY k.i, %[7]s`,
-		cols, strings.Join(rows, ", "), strings.Join(names, ", "), table, strings.Join(on, " AND "), limit, order,
-		strings.Join(append([]string{""}, where...), "\n  AND "))
+WHERE %s
+QUALIFY row_number() OVER (PARTITION BY k.i ORDER BY %s) <= %d
+ORDER BY k.i, %s`,
+		cols, strings.Join(rows, ", "), strings.Join(names, ", "), table, strings.Join(on, " AND "), where, order, limit, order)
 	res, err := conn.Query(ctx, sql)
 	if err != nil {
 		return err

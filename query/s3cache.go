@@ -178,12 +178,12 @@ func SyncS3(ctx context.Context, client S3API, opts SyncOptions) (*SyncStats, er
 	if format != nil {
 		// Check the copy here, so that an error names the object in the
 		// bucket, which is the one to fix, not the cached copy.
-		if _, err := dataset.ReadFormat(opts.CacheDir); err != nil {
-			name := fmt.Sprintf("s3://%s/%s", opts.Bucket, format.key)
-			if errors.Is(err, dataset.ErrNewerFormat) {
-				return stats, fmt.Errorf("dataset format file %s names a format above %d: %w; use the flowq that wrote the dataset or a later one", name, dataset.Format, dataset.ErrNewerFormat)
-			}
-			return stats, fmt.Errorf("invalid dataset format file %s: write the number %d into it if every data file has the columns src_private and dst_private, or delete it to read the dataset as format 1", name, dataset.Format)
+		data, err := os.ReadFile(filepath.Join(opts.CacheDir, filepath.FromSlash(dataset.FormatFile)))
+		if err != nil {
+			return stats, fmt.Errorf("query: read the cached dataset format file: %w", err)
+		}
+		if _, err := dataset.ParseFormat(fmt.Sprintf("s3://%s/%s", opts.Bucket, format.key), data); err != nil {
+			return stats, err
 		}
 	}
 	return stats, nil

@@ -23,7 +23,7 @@ const (
 	// read_parquet takes the schema of the first file and matches the
 	// others to it, which binds faster than merging the files by name. A
 	// file that lacks one of the columns fails the query with DuckDB's
-	// schema mismatch error.
+	// schema mismatch error, which fileError explains.
 	readExact readMode = iota
 	// readByName merges the files by column name, because some of them
 	// have extra string columns. Every file has the derived columns.

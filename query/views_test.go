@@ -413,7 +413,7 @@ func TestConvertedDatasetViews(t *testing.T) {
 }
 
 // A file without the derived columns in a format-2 dataset fails queries
-// as a data-file error that says what to do, not with DuckDB's advice to
+// as a data-file error that explains what to do, not with DuckDB's advice to
 // merge by name.
 func TestFormat2FileWithoutColumnsExplained(t *testing.T) {
 	row := []fixtureRow{{src: "10.0.0.1", dst: "8.8.8.8", srcPrivate: "true", dstPrivate: "false"}}

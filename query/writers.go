@@ -251,7 +251,7 @@ func (j *jsonWriter) Row(values []any) error {
 }
 
 // Abort flushes the rows written so far. An array stays open, so that a
-// JSON reader sees the result is incomplete; an array without rows is not
+// JSON reader sees the result is incomplete. An array without rows is not
 // written at all.
 func (j *jsonWriter) Abort() error {
 	if j.array && j.rows == 0 && j.out != nil {

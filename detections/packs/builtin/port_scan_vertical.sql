@@ -45,7 +45,7 @@ WITH probes AS (
     AND (action = 'REJECT' OR packets <= {{max_packets}})
     AND NOT (egress AND dst_private)
 ),
--- A window with n distinct ports holds at least n probes: counting probes
+-- A window with n distinct ports contains at least n probes: counting probes
 -- is cheap and leaves few windows whose distinct ports need counting.
 busy AS (
   SELECT srcaddr, dstaddr, bucket FROM probes GROUP BY ALL HAVING count(*) >= {{min_ports}}

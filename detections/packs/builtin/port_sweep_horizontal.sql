@@ -47,7 +47,7 @@ WITH probes AS (
   WHERE protocol IN (6, 17) AND NOT list_contains({{excluded_ports}}, dstport)
     AND (action = 'REJECT' OR packets <= {{max_packets}})
 ),
--- A window with n distinct hosts holds at least n probes: counting probes
+-- A window with n distinct hosts contains at least n probes: counting probes
 -- is cheap and leaves few windows whose distinct hosts need counting.
 busy AS (
   SELECT srcaddr, dstport, protocol, bucket FROM probes GROUP BY ALL HAVING count(*) >= {{min_hosts}}
