@@ -41,6 +41,25 @@ func TestThreatListMatchIPv6Source(t *testing.T) {
 	}
 }
 
+// A record between two listed addresses counts once, on the source side.
+func TestThreatListMatchBothSidesListed(t *testing.T) {
+	flows := []flow{
+		{src: "203.0.113.9", dst: "198.51.100.66", sport: 50001, dport: 443, proto: 6, packets: 10, bytes: 3000, at: time.Minute, dur: 20, direction: "ingress"},
+		{src: "203.0.113.9", dst: "198.51.100.66", sport: 50002, dport: 443, proto: 6, packets: 2, bytes: 120, at: 2 * time.Minute, dur: 1, action: "REJECT", direction: "ingress"},
+	}
+	cfg := Config{ThreatList: ThreatList{mustPrefix(t, "198.51.100.66/32"), mustPrefix(t, "203.0.113.0/24")}}
+	f := expectOne(t, findings(t, "threat_list_match", flows, cfg), "203.0.113.9 -> 198.51.100.66")
+	if n := count(t, f, "records"); n != 2 {
+		t.Errorf("records = %d, want 2", n)
+	}
+	if n := count(t, f, "bytes"); n != 3120 {
+		t.Errorf("bytes = %d, want 3120", n)
+	}
+	if f.Details["listed_side"] != "source" || f.Details["listed_network"] != "203.0.113.0/24" {
+		t.Errorf("details = %v, want the source side and 203.0.113.0/24", f.Details)
+	}
+}
+
 // An address just outside the listed network and an empty threat list do
 // not fire.
 func TestThreatListMatchNearMisses(t *testing.T) {
