@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/flowq/flowq/detections"
 	"github.com/flowq/flowq/internal/s3store"
@@ -84,41 +85,56 @@ func newDetectCmd(g *globalOptions) *cobra.Command {
 			return runDetect(cmd.Context(), g, o)
 		},
 	}
-	f := cmd.PersistentFlags()
+	f := cmd.Flags()
 	f.StringVarP(&o.data, "data", "d", defaultDataDir(), "dataset folder; $FLOWQ_DATA when set")
-	f.StringVar(&o.since, "since", "24h", "start of the window: a date, an RFC 3339 time or a duration before now such as 24h or 7d")
-	f.StringVar(&o.until, "until", "", "end of the window, exclusive (same forms as --since; default: now)")
+	o.windowFlags(f)
 	f.StringSliceVar(&o.accounts, "account", nil, "keep only these account ids (repeat or separate with commas)")
 	f.StringSliceVar(&o.regions, "region", nil, "keep only these flow-log regions (repeat or separate with commas)")
-	f.StringArrayVar(&o.packs, "pack", nil, "add the rules of this folder (repeatable)")
-	f.BoolVar(&o.noBuiltin, "no-builtin", false, "leave out the built-in pack")
-	f.StringSliceVar(&o.rules, "rule", nil, "run only these rule ids (repeat or separate with commas)")
-	f.StringArrayVar(&o.sets, "set", nil, "set a rule parameter: rule.param=value (repeatable)")
-	f.StringVar(&o.config, "config", "", "YAML file of parameter values: rule id, then parameter name and value")
+	o.ruleFlags(f)
 	f.StringVar(&o.allowlist, "allowlist", "", "YAML allowlist of cidrs, interfaces and ports, global or per rule")
 	f.StringVar(&o.threatList, "threat-list", "", "file of IP addresses or CIDRs, one a line, # comments, loaded into the threat_list table that rules read")
-	f.StringVar(&o.baseline, "baseline", "7d", "history before --since that baseline rules compare against, such as 14d; 0 turns them off")
 	f.StringVar(&o.format, "format", "table", "output format: table, json (one object a line) or ocsf")
 	f.StringVar(&o.failOn, "fail-on", "high", "exit with status 8 when a finding has this severity or higher: info, low, medium, high, critical or none")
 	f.StringVar(&o.memoryLimit, "memory-limit", "", "DuckDB memory limit, such as 4GB (default: 80% of the machine's memory)")
 	f.IntVar(&o.threads, "threads", 0, "DuckDB worker threads (default: one per CPU core)")
 
-	cmd.AddCommand(&cobra.Command{
+	list := &cobra.Command{
 		Use:   "list",
 		Short: "List the rules with severity, ATT&CK ids and parameters",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runDetectList(g, o)
 		},
-	}, &cobra.Command{
+	}
+	o.ruleFlags(list.Flags())
+	explain := &cobra.Command{
 		Use:   "explain RULE",
 		Short: "Print a rule's description and the SQL with its parameters and window filled in",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runDetectExplain(g, o, args[0])
 		},
-	})
+	}
+	o.windowFlags(explain.Flags())
+	o.ruleFlags(explain.Flags())
+	cmd.AddCommand(list, explain)
 	return cmd
+}
+
+// windowFlags adds the flags that set the detection window.
+func (o *detectOptions) windowFlags(f *pflag.FlagSet) {
+	f.StringVar(&o.since, "since", "24h", "start of the window: a date, an RFC 3339 time or a duration before now such as 24h or 7d")
+	f.StringVar(&o.until, "until", "", "end of the window, exclusive (same forms as --since; default: now)")
+	f.StringVar(&o.baseline, "baseline", "7d", "history before --since that baseline rules compare against, such as 14d; 0 turns them off")
+}
+
+// ruleFlags adds the flags that choose the rules and their parameters.
+func (o *detectOptions) ruleFlags(f *pflag.FlagSet) {
+	f.StringArrayVar(&o.packs, "pack", nil, "add the rules of this folder (repeatable)")
+	f.BoolVar(&o.noBuiltin, "no-builtin", false, "leave out the built-in pack")
+	f.StringSliceVar(&o.rules, "rule", nil, "run only these rule ids (repeat or separate with commas)")
+	f.StringArrayVar(&o.sets, "set", nil, "set a rule parameter: rule.param=value (repeatable)")
+	f.StringVar(&o.config, "config", "", "YAML file of parameter values: rule id, then parameter name and value")
 }
 
 // loadRules loads the packs and the settings. Rule files that do not parse

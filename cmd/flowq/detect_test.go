@@ -228,8 +228,12 @@ func TestDetectConfigInvalidIsUsageError(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			config := writeTestFile(t, "rules.yaml", c.config)
-			for _, sub := range [][]string{{"detect"}, {"detect", "list"}, {"detect", "explain", "ssh_bruteforce"}} {
-				args := append(append(sub, "--data", data, "--config", config), detectWindowArgs...)
+			for _, sub := range [][]string{
+				append([]string{"detect", "--data", data}, detectWindowArgs...),
+				{"detect", "list"},
+				append([]string{"detect", "explain", "ssh_bruteforce"}, detectWindowArgs...),
+			} {
+				args := append(sub, "--config", config)
 				code, _, errOut := runCLI(t, args...)
 				if code != exitUsage {
 					t.Errorf("flowq %s: exit status = %d, want %d; stderr %q", strings.Join(sub, " "), code, exitUsage, errOut)
@@ -429,5 +433,37 @@ func TestDetectThreatListInvalidIsUsageError(t *testing.T) {
 	}
 	if !strings.Contains(errOut, list+":2:") || !strings.Contains(errOut, `"198.51.100.0/40"`) {
 		t.Errorf("stderr %q does not name the file, line 2 and the value", errOut)
+	}
+}
+
+// detect list and explain offer only the flags they use.
+func TestDetectSubcommandFlags(t *testing.T) {
+	cases := []struct {
+		args          []string
+		want, without []string
+	}{
+		{[]string{"detect", "list", "--help"}, []string{"--pack", "--set", "--config"}, []string{"--data", "--since", "--threat-list", "--format"}},
+		{[]string{"detect", "explain", "--help"}, []string{"--since", "--until", "--baseline", "--set"}, []string{"--data", "--fail-on", "--allowlist"}},
+		{[]string{"detect", "--help"}, []string{"--data", "--since", "--set", "--threat-list", "--fail-on"}, nil},
+	}
+	for _, c := range cases {
+		code, out, errOut := runCLI(t, c.args...)
+		if code != exitOK {
+			t.Fatalf("flowq %s: exit status = %d, stderr %q", strings.Join(c.args, " "), code, errOut)
+		}
+		for _, f := range c.want {
+			if !strings.Contains(out, f+" ") {
+				t.Errorf("flowq %s does not offer %s", strings.Join(c.args, " "), f)
+			}
+		}
+		for _, f := range c.without {
+			if strings.Contains(out, f+" ") {
+				t.Errorf("flowq %s offers %s, which it does not use", strings.Join(c.args, " "), f)
+			}
+		}
+	}
+	code, _, errOut := runCLI(t, "detect", "list", "--since", "24h")
+	if code != exitUsage || !strings.Contains(errOut, "--since") {
+		t.Errorf("flowq detect list --since 24h: exit status = %d, stderr %q; want %d naming the flag", code, errOut, exitUsage)
 	}
 }
