@@ -93,6 +93,11 @@ func run(ctx context.Context, records int, dir string, runs int) error {
 		return err
 	}
 
+	copyNumbers, groupPairs, viewRules, err := timeDesigns(ctx, data, window, rules, runs)
+	if err != nil {
+		return err
+	}
+
 	ratio := packTime.Seconds() / scanTime.Seconds()
 	fmt.Printf("# Detection benchmark\n\n")
 	fmt.Printf("Command: `go run ./internal/bench/detectbench -records %d -runs %d -dir %s`\n\n", records, runs, dir)
@@ -131,6 +136,22 @@ func run(ctx context.Context, records int, dir string, runs int) error {
 		fmt.Printf("| %s | %s | %.0f%% |\n", st.name, ms(st.time), 100*st.time.Seconds()/total.Seconds())
 	}
 	fmt.Printf("| sum of the steps | %s | 100%% |\n", ms(total))
+	fmt.Println()
+
+	fmt.Printf("## What the design costs at least\n\n")
+	fmt.Printf("On an engine opened as flowq detect opens it, after the window tables are built; in full scans.\n\n")
+	fmt.Println("| measure | time | full scans |")
+	fmt.Println("| --- | ---: | ---: |")
+	for _, m := range []struct {
+		name string
+		t    time.Duration
+	}{
+		{"copy only the 10 numeric and boolean columns of the window into a table, median of runs", copyNumbers},
+		{"group the copied window by srcaddr and dstaddr, median of runs", groupPairs},
+		{fmt.Sprintf("the %d rules over a view of the Parquet files instead of a copy, one run, sum", len(rules)), viewRules},
+	} {
+		fmt.Printf("| %s | %s | %.1f |\n", m.name, ms(m.t), m.t.Seconds()/scanTime.Seconds())
+	}
 	fmt.Println()
 	return nil
 }
@@ -238,8 +259,87 @@ func timePack(ctx context.Context, data string, w detections.Window, rules []*de
 			log.Printf("rule failed: %v", err)
 		}
 	}
-	steps, err := timeSteps(ctx, e, w, rules)
+	steps, err := timeSteps(ctx, e, w, rules, setupSQL(w, rules))
 	return median(times), res, steps, err
+}
+
+// setupSQL returns detections.SetupSQL with the baseline tables when a
+// rule needs them, as detections.Run builds it.
+func setupSQL(w detections.Window, rules []*detections.Rule) string {
+	baseline := false
+	for _, r := range rules {
+		baseline = baseline || (r.Baseline && w.Baseline > 0)
+	}
+	return detections.SetupSQL(w, baseline)
+}
+
+// Statements that measure what the pack's design costs at least.
+const (
+	// copyNumbersSQL copies only the window's numeric and boolean
+	// columns into a table: what materialising the window costs even
+	// without a single text value.
+	copyNumbersSQL = `CREATE OR REPLACE TEMP TABLE bench_numbers AS
+SELECT start, "end", srcport, dstport, protocol, packets, bytes, tcp_flags, src_private, dst_private FROM flows`
+	// groupPairsSQL groups the copied window by source and destination,
+	// as the scan, flood and egress rules group their records.
+	groupPairsSQL = `SELECT count(*) FROM (SELECT srcaddr, dstaddr, count(*), sum(bytes) FROM window_flows GROUP BY ALL)`
+)
+
+// timeDesigns measures, on an engine opened as flowq detect opens it,
+// the floors of the copy-then-rules design and the rules run over a view
+// of the Parquet files instead of a copy (sum of the rules' times).
+func timeDesigns(ctx context.Context, data string, w detections.Window, rules []*detections.Rule, runs int) (copyNumbers, groupPairs, viewRules time.Duration, err error) {
+	e, err := query.Open(ctx, query.Options{Data: data, Since: w.Since.Add(-w.Baseline), Until: w.Until, AnyOrder: true})
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	defer e.Close()
+
+	// Temporary tables belong to one connection.
+	conn, err := e.Conn()
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	defer conn.Close()
+	setup := setupSQL(w, rules)
+	if _, err := conn.Exec(ctx, setup); err != nil {
+		return 0, 0, 0, err
+	}
+
+	timeOne := func(sql string) (time.Duration, error) {
+		var times []time.Duration
+		for range runs {
+			start := time.Now()
+			if _, err := conn.Exec(ctx, sql); err != nil {
+				return 0, err
+			}
+			times = append(times, time.Since(start))
+		}
+		return median(times), nil
+	}
+	if copyNumbers, err = timeOne(copyNumbersSQL); err != nil {
+		return 0, 0, 0, err
+	}
+	if groupPairs, err = timeOne(groupPairsSQL); err != nil {
+		return 0, 0, 0, err
+	}
+
+	view := strings.Replace(setup, "TEMP TABLE window_flows", "TEMP VIEW window_flows", 1)
+	if view == setup {
+		return 0, 0, 0, fmt.Errorf("invalid setup: SetupSQL does not create the table window_flows; update timeDesigns")
+	}
+
+	// timeSteps runs on a connection of its own, without the copy.
+	steps, err := timeSteps(ctx, e, w, rules, view)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	for _, st := range steps {
+		if strings.HasPrefix(st.name, "rule ") {
+			viewRules += st.time
+		}
+	}
+	return copyNumbers, groupPairs, viewRules, nil
 }
 
 // step is one timed statement of a split run.
@@ -248,25 +348,21 @@ type step struct {
 	time time.Duration
 }
 
-// timeSteps builds the window tables as detections.Run does, one SetupSQL
-// statement at a time, and then runs each rule's rendered query once. It
-// leaves out what Run adds per finding: merging rows and the evidence
-// query.
-func timeSteps(ctx context.Context, e *query.Engine, w detections.Window, rules []*detections.Rule) ([]step, error) {
+// timeSteps builds the window tables with setup, as detections.Run does
+// with SetupSQL, one statement at a time, and then runs each rule's
+// rendered query once. It leaves out what Run adds per finding: merging
+// rows and the evidence query.
+func timeSteps(ctx context.Context, e *query.Engine, w detections.Window, rules []*detections.Rule, setup string) ([]step, error) {
 	conn, err := e.Conn()
 	if err != nil {
 		return nil, err
 	}
 	defer conn.Close()
 
-	baseline := false
-	for _, r := range rules {
-		baseline = baseline || (r.Baseline && w.Baseline > 0)
-	}
 	var steps []step
 	// SetupSQL ends each statement with ";\n" and has no such text inside
 	// a statement.
-	for _, stmt := range strings.Split(detections.SetupSQL(w, baseline), ";\n") {
+	for _, stmt := range strings.Split(setup, ";\n") {
 		if strings.TrimSpace(stmt) == "" {
 			continue
 		}
