@@ -36,3 +36,26 @@ func TestPortSweepHorizontalOneUnderThreshold(t *testing.T) {
 func TestPortSweepHorizontalExcludedPort(t *testing.T) {
 	expectNone(t, findings(t, "port_sweep_horizontal", sweep("203.0.113.91", 443, 30), Config{}))
 }
+
+// 30 hosts probed from 08:08 to 08:12:50 fire, although neither 08:00–08:10
+// nor 08:10–08:20 holds 25 of them: the window slides with each probe.
+func TestPortSweepHorizontalAcrossWindowBoundary(t *testing.T) {
+	flows := sweep("203.0.113.91", 445, 30)
+	for i := range flows {
+		flows[i].at = 8*time.Minute + time.Duration(i)*10*time.Second
+	}
+	f := expectOne(t, findings(t, "port_sweep_horizontal", flows, Config{}), "203.0.113.91 -> *:445")
+	if n := count(t, f, "peak_window_hosts"); n != 30 {
+		t.Errorf("peak_window_hosts = %d, want 30", n)
+	}
+	expectSeen(t, f, testStart.Add(8*time.Minute), testStart.Add(8*time.Minute+290*time.Second))
+}
+
+// 30 hosts probed one a minute never put 25 into one 10-minute window.
+func TestPortSweepHorizontalSpreadOutIgnored(t *testing.T) {
+	flows := sweep("203.0.113.91", 445, 30)
+	for i := range flows {
+		flows[i].at = time.Duration(i) * time.Minute
+	}
+	expectNone(t, findings(t, "port_sweep_horizontal", flows, Config{}))
+}

@@ -190,3 +190,26 @@ func TestDoSTargetFires(t *testing.T) {
 func TestDoSTargetUnderRate(t *testing.T) {
 	expectNone(t, findings(t, "dos_target", flood("10.0.1.20", 10, 19000, 10), Config{}))
 }
+
+// 30 ports probed from 08:08 to 08:12:50 fire, although neither 08:00–08:10
+// nor 08:10–08:20 holds 25 of them: the window slides with each probe.
+func TestPortScanVerticalAcrossWindowBoundary(t *testing.T) {
+	flows := scan("203.0.113.77", "10.0.1.30", portRange(1000, 30))
+	for i := range flows {
+		flows[i].at = 8*time.Minute + time.Duration(i)*10*time.Second
+	}
+	f := expectOne(t, findings(t, "port_scan_vertical", flows, Config{}), "203.0.113.77 -> 10.0.1.30")
+	if n := count(t, f, "peak_window_ports"); n != 30 {
+		t.Errorf("peak_window_ports = %d, want 30", n)
+	}
+	expectSeen(t, f, testStart.Add(8*time.Minute), testStart.Add(8*time.Minute+290*time.Second))
+}
+
+// 30 ports probed one a minute never put 25 into one 10-minute window.
+func TestPortScanVerticalSpreadOutIgnored(t *testing.T) {
+	flows := scan("203.0.113.77", "10.0.1.30", portRange(1000, 30))
+	for i := range flows {
+		flows[i].at = time.Duration(i) * time.Minute
+	}
+	expectNone(t, findings(t, "port_scan_vertical", flows, Config{}))
+}

@@ -2,10 +2,10 @@
 id: port_scan_vertical
 title: Vertical port scan
 description: >
-  One source probes many distinct ports of one destination within a window.
-  Only probes count: rejected records or records of at most max_packets
-  packets. Common service ports are left out, because clients legitimately
-  reach many of them.
+  One source probes many distinct ports of one destination within a window
+  that slides with each probe. Only probes count: rejected records or
+  records of at most max_packets packets. Common service ports are left
+  out, because clients legitimately reach many of them.
 severity: medium
 attack:
   - tactic: TA0007
@@ -45,17 +45,43 @@ WITH probes AS (
     AND (action = 'REJECT' OR packets <= {{max_packets}})
     AND NOT (egress AND dst_private)
 ),
--- A window with n distinct ports contains at least n probes: counting probes
--- is cheap and leaves few windows whose distinct ports need counting.
+-- Any window lies within two adjacent buckets aligned to the clock, so a
+-- window with n distinct ports needs at least n probes, and then n distinct
+-- ports, in its two buckets. Counting per bucket is cheap and leaves few
+-- bucket pairs to slide over.
+counts AS (
+  SELECT srcaddr, dstaddr, bucket, count(*) AS n FROM probes GROUP BY ALL
+),
 busy AS (
-  SELECT srcaddr, dstaddr, bucket FROM probes GROUP BY ALL HAVING count(*) >= {{min_ports}}
+  SELECT a.srcaddr, a.dstaddr, unnest([a.bucket, a.bucket + {{window}}]) AS bucket
+  FROM counts a LEFT JOIN counts b
+    ON b.srcaddr = a.srcaddr AND b.dstaddr = a.dstaddr AND b.bucket = a.bucket + {{window}}
+  WHERE a.n + coalesce(b.n, 0) >= {{min_ports}}
+),
+distinct_counts AS (
+  SELECT p.srcaddr, p.dstaddr, p.bucket, count(DISTINCT p.dstport) AS n
+  FROM probes p
+  SEMI JOIN busy USING (srcaddr, dstaddr, bucket)
+  GROUP BY ALL
+),
+candidates AS (
+  SELECT a.srcaddr, a.dstaddr, unnest([a.bucket, a.bucket + {{window}}]) AS bucket
+  FROM distinct_counts a LEFT JOIN distinct_counts b
+    ON b.srcaddr = a.srcaddr AND b.dstaddr = a.dstaddr AND b.bucket = a.bucket + {{window}}
+  WHERE a.n + coalesce(b.n, 0) >= {{min_ports}}
+),
+sliding AS (
+  SELECT p.srcaddr, p.dstaddr,
+    count(DISTINCT p.dstport) OVER (PARTITION BY p.srcaddr, p.dstaddr ORDER BY p.start_time
+      RANGE BETWEEN to_seconds({{window_seconds}} - 1) PRECEDING AND CURRENT ROW) AS n
+  FROM probes p
+  SEMI JOIN candidates USING (srcaddr, dstaddr, bucket)
 ),
 fired AS (
   SELECT srcaddr, dstaddr, max(n) AS peak_window_ports
-  FROM (SELECT p.srcaddr, p.dstaddr, p.bucket, count(DISTINCT p.dstport) AS n
-        FROM probes p JOIN busy USING (srcaddr, dstaddr, bucket) GROUP BY ALL)
-  WHERE n >= {{min_ports}}
+  FROM sliding
   GROUP BY ALL
+  HAVING max(n) >= {{min_ports}}
 )
 SELECT p.srcaddr || ' -> ' || p.dstaddr AS entity,
   p.srcaddr AS src_addr, p.dstaddr AS dst_addr,

@@ -3,10 +3,10 @@ id: port_sweep_horizontal
 title: Horizontal port sweep
 description: >
   One source probes one port on many distinct destination hosts within a
-  window, as worm propagation and host discovery do. Only probes count:
-  rejected records or records of at most max_packets packets, over TCP or
-  UDP. Ports that clients reach on many hosts as a matter of course are
-  left out.
+  window that slides with each probe, as worm propagation and host
+  discovery do. Only probes count: rejected records or records of at most
+  max_packets packets, over TCP or UDP. Ports that clients reach on many
+  hosts as a matter of course are left out.
 severity: medium
 attack:
   - tactic: TA0007
@@ -47,17 +47,43 @@ WITH probes AS (
   WHERE protocol IN (6, 17) AND NOT list_contains({{excluded_ports}}, dstport)
     AND (action = 'REJECT' OR packets <= {{max_packets}})
 ),
--- A window with n distinct hosts contains at least n probes: counting probes
--- is cheap and leaves few windows whose distinct hosts need counting.
+-- Any window lies within two adjacent buckets aligned to the clock, so a
+-- window with n distinct hosts needs at least n probes, and then n distinct
+-- hosts, in its two buckets. Counting per bucket is cheap and leaves few
+-- bucket pairs to slide over.
+counts AS (
+  SELECT srcaddr, dstport, protocol, bucket, count(*) AS n FROM probes GROUP BY ALL
+),
 busy AS (
-  SELECT srcaddr, dstport, protocol, bucket FROM probes GROUP BY ALL HAVING count(*) >= {{min_hosts}}
+  SELECT a.srcaddr, a.dstport, a.protocol, unnest([a.bucket, a.bucket + {{window}}]) AS bucket
+  FROM counts a LEFT JOIN counts b
+    ON b.srcaddr = a.srcaddr AND b.dstport = a.dstport AND b.protocol = a.protocol AND b.bucket = a.bucket + {{window}}
+  WHERE a.n + coalesce(b.n, 0) >= {{min_hosts}}
+),
+distinct_counts AS (
+  SELECT p.srcaddr, p.dstport, p.protocol, p.bucket, count(DISTINCT p.dstaddr) AS n
+  FROM probes p
+  SEMI JOIN busy USING (srcaddr, dstport, protocol, bucket)
+  GROUP BY ALL
+),
+candidates AS (
+  SELECT a.srcaddr, a.dstport, a.protocol, unnest([a.bucket, a.bucket + {{window}}]) AS bucket
+  FROM distinct_counts a LEFT JOIN distinct_counts b
+    ON b.srcaddr = a.srcaddr AND b.dstport = a.dstport AND b.protocol = a.protocol AND b.bucket = a.bucket + {{window}}
+  WHERE a.n + coalesce(b.n, 0) >= {{min_hosts}}
+),
+sliding AS (
+  SELECT p.srcaddr, p.dstport, p.protocol,
+    count(DISTINCT p.dstaddr) OVER (PARTITION BY p.srcaddr, p.dstport, p.protocol ORDER BY p.start_time
+      RANGE BETWEEN to_seconds({{window_seconds}} - 1) PRECEDING AND CURRENT ROW) AS n
+  FROM probes p
+  SEMI JOIN candidates USING (srcaddr, dstport, protocol, bucket)
 ),
 fired AS (
   SELECT srcaddr, dstport, protocol, max(n) AS peak_window_hosts
-  FROM (SELECT p.srcaddr, p.dstport, p.protocol, p.bucket, count(DISTINCT p.dstaddr) AS n
-        FROM probes p JOIN busy USING (srcaddr, dstport, protocol, bucket) GROUP BY ALL)
-  WHERE n >= {{min_hosts}}
+  FROM sliding
   GROUP BY ALL
+  HAVING max(n) >= {{min_hosts}}
 )
 SELECT p.srcaddr || ' -> *:' || p.dstport AS entity,
   p.srcaddr AS src_addr, p.dstport AS dst_port, p.protocol AS protocol,
