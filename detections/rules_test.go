@@ -187,6 +187,28 @@ func TestDoSTargetFires(t *testing.T) {
 	expectSeen(t, f, testStart, testStart.Add(9*time.Minute+59*time.Second))
 }
 
+// The evidence of a flood shows the largest record of each of five sources
+// before a second record of any, although one source sends the ten largest.
+func TestDoSTargetEvidenceSpreadsSources(t *testing.T) {
+	flows := flood("10.0.1.20", 10, 25000, 10)
+	for i := range flows {
+		if flows[i].src == "198.19.66.1" {
+			flows[i].packets, flows[i].bytes = 50000, 50000*100
+		}
+	}
+	f := expectOne(t, findings(t, "dos_target", flows, Config{}), "10.0.1.20")
+	sources := map[any]bool{}
+	for _, e := range f.Evidence {
+		sources[e["srcaddr"]] = true
+	}
+	if len(f.Evidence) != 5 || len(sources) != 5 {
+		t.Errorf("evidence has %d rows from %d sources, want 5 from 5: %v", len(f.Evidence), len(sources), f.Evidence)
+	}
+	if len(f.Evidence) > 0 && f.Evidence[0]["srcaddr"] != "198.19.66.1" {
+		t.Errorf("first evidence source = %v, want the largest sender 198.19.66.1", f.Evidence[0]["srcaddr"])
+	}
+}
+
 func TestDoSTargetUnderRate(t *testing.T) {
 	expectNone(t, findings(t, "dos_target", flood("10.0.1.20", 10, 19000, 10), Config{}))
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math/big"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -41,7 +42,9 @@ type Finding struct {
 	// Details are the other columns of the rule's row, as text.
 	Details map[string]string
 	// Evidence are up to Config.EvidenceRows flow records of the finding,
-	// the largest by bytes first.
+	// the largest by bytes first. When the finding names only one side of
+	// the traffic, each counterpart's largest record comes before a second
+	// record of any.
 	Evidence []map[string]any
 	// SQL reproduces the finding with flowq sql: the window tables and the
 	// rule's query with its parameters filled in.
@@ -578,12 +581,24 @@ func addEvidenceGroup(ctx context.Context, conn *query.Conn, findings []*Finding
 		// traffic passed. The evidence of lost telemetry is SKIPDATA.
 		where += " AND w.log_status = 'SKIPDATA'"
 	}
-	sql := fmt.Sprintf(`SELECT k.i, %s
+	// A finding that names one side of the traffic shows the largest
+	// record of each counterpart before a second record of any, so the
+	// evidence of a flood names several sources, not one source five times.
+	spread := "1"
+	if table == "window_flows" {
+		if !slices.Contains(keys, "src") {
+			spread = fmt.Sprintf("row_number() OVER (PARTITION BY k.i, w.srcaddr ORDER BY %s)", order)
+		} else if !slices.Contains(keys, "dst") {
+			spread = fmt.Sprintf("row_number() OVER (PARTITION BY k.i, w.dstaddr ORDER BY %s)", order)
+		}
+	}
+	sql := fmt.Sprintf(`SELECT * EXCLUDE (spread) FROM (
+SELECT k.i, %s, %s AS spread
 FROM (VALUES %s) AS k(%s) JOIN %s w ON %s
-WHERE %s
-QUALIFY row_number() OVER (PARTITION BY k.i ORDER BY %s) <= %d
-ORDER BY k.i, %s`,
-		cols, strings.Join(rows, ", "), strings.Join(names, ", "), table, strings.Join(on, " AND "), where, order, limit, order)
+WHERE %s) w
+QUALIFY row_number() OVER (PARTITION BY w.i ORDER BY spread, %s) <= %d
+ORDER BY w.i, spread, %s`,
+		cols, spread, strings.Join(rows, ", "), strings.Join(names, ", "), table, strings.Join(on, " AND "), where, order, limit, order)
 	res, err := conn.Query(ctx, sql)
 	if err != nil {
 		return err
