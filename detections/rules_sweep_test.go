@@ -59,3 +59,19 @@ func TestPortSweepHorizontalSpreadOutIgnored(t *testing.T) {
 	}
 	expectNone(t, findings(t, "port_sweep_horizontal", flows, Config{}))
 }
+
+// A DNS server's replies to port 40000 of 30 hosts are not probes, while
+// probes of port 445 sent from source port 53 still count.
+func TestPortSweepHorizontalServiceReplies(t *testing.T) {
+	replies := sweep("10.0.2.53", 40000, 30)
+	for i := range replies {
+		replies[i].sport, replies[i].proto, replies[i].action = 53, 17, "ACCEPT"
+	}
+	expectNone(t, findings(t, "port_sweep_horizontal", replies, Config{}))
+
+	probes := sweep("203.0.113.91", 445, 30)
+	for i := range probes {
+		probes[i].sport = 53
+	}
+	expectOne(t, findings(t, "port_sweep_horizontal", probes, Config{}), "203.0.113.91 -> *:445")
+}

@@ -235,3 +235,29 @@ func TestPortScanVerticalSpreadOutIgnored(t *testing.T) {
 	}
 	expectNone(t, findings(t, "port_scan_vertical", flows, Config{}))
 }
+
+// A DNS server's replies to 30 ephemeral ports of a client, and a web
+// server's SYN-ACK replies from port 8443, are not probes.
+func TestPortScanVerticalServiceRepliesIgnored(t *testing.T) {
+	dns := scan("10.0.2.53", "10.0.1.20", portRange(40000, 30))
+	for i := range dns {
+		dns[i].sport, dns[i].proto, dns[i].action = 53, 17, "ACCEPT"
+	}
+	web := scan("10.0.2.80", "10.0.1.20", portRange(50000, 30))
+	for i := range web {
+		web[i].sport, web[i].action, web[i].flags = 8443, "ACCEPT", 18
+	}
+	expectNone(t, findings(t, "port_scan_vertical", append(dns, web...), Config{}))
+}
+
+// A scan sent from source port 53 still counts toward ports below 1024.
+func TestPortScanVerticalLowSourcePortFires(t *testing.T) {
+	flows := scan("203.0.113.77", "10.0.1.30", portRange(20, 30))
+	for i := range flows {
+		flows[i].sport = 53
+	}
+	f := expectOne(t, findings(t, "port_scan_vertical", flows, Config{}), "203.0.113.77 -> 10.0.1.30")
+	if n := count(t, f, "distinct_ports"); n != 30 {
+		t.Errorf("distinct_ports = %d, want 30", n)
+	}
+}

@@ -4,8 +4,11 @@ title: Vertical port scan
 description: >
   One source probes many distinct ports of one destination within a window
   that slides with each probe. Only probes count: rejected records or
-  records of at most max_packets packets. Common service ports are left
-  out, because clients legitimately reach many of them.
+  records of at most max_packets packets. Common service ports are left out,
+  because clients legitimately reach many of them. A service's replies to
+  clients' ephemeral ports do not count: records from a port below 1024 to a
+  port at or above 1024, or with SYN and ACK set. A probe sent from a source
+  port below 1024 therefore counts only toward ports below 1024.
 severity: medium
 attack:
   - tactic: TA0007
@@ -43,6 +46,10 @@ WITH probes AS (
   FROM window_flows
   WHERE protocol IN (6, 17) AND NOT list_contains({{excluded_ports}}, dstport)
     AND (action = 'REJECT' OR packets <= {{max_packets}})
+    -- A service's reply to a client's ephemeral port is not a probe: a
+    -- record from a port below 1024 to a port at or above 1024, or with
+    -- SYN and ACK set.
+    AND NOT (coalesce(srcport < 1024 AND dstport >= 1024, false) OR coalesce(tcp_flags & 18 = 18, false))
     AND NOT (egress AND dst_private)
 ),
 -- Any window lies within two adjacent buckets aligned to the clock, so a

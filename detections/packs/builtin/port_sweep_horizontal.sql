@@ -3,10 +3,13 @@ id: port_sweep_horizontal
 title: Horizontal port sweep
 description: >
   One source probes one port on many distinct destination hosts within a
-  window that slides with each probe, as worm propagation and host
-  discovery do. Only probes count: rejected records or records of at most
-  max_packets packets, over TCP or UDP. Ports that clients reach on many
-  hosts as a matter of course are left out.
+  window that slides with each probe, as worm propagation and host discovery
+  do. Only probes count: rejected records or records of at most max_packets
+  packets, over TCP or UDP. Ports that clients reach on many hosts as a
+  matter of course are left out. A service's replies to clients' ephemeral
+  ports do not count: records from a port below 1024 to a port at or above
+  1024, or with SYN and ACK set. A probe sent from a source port below 1024
+  therefore counts only toward ports below 1024.
 severity: medium
 attack:
   - tactic: TA0007
@@ -46,6 +49,10 @@ WITH probes AS (
   FROM window_flows
   WHERE protocol IN (6, 17) AND NOT list_contains({{excluded_ports}}, dstport)
     AND (action = 'REJECT' OR packets <= {{max_packets}})
+    -- A service's reply to a client's ephemeral port is not a probe: a
+    -- record from a port below 1024 to a port at or above 1024, or with
+    -- SYN and ACK set.
+    AND NOT (coalesce(srcport < 1024 AND dstport >= 1024, false) OR coalesce(tcp_flags & 18 = 18, false))
 ),
 -- Any window lies within two adjacent buckets aligned to the clock, so a
 -- window with n distinct hosts needs at least n probes, and then n distinct
