@@ -43,3 +43,17 @@ func TestInboundAdminDBPortsAllowlistedPort(t *testing.T) {
 		t.Errorf("suppressed = %d, want 1", res.Suppressed)
 	}
 }
+
+// Replies of internet servers to a host's ephemeral port 5432 or 5900 are
+// not connections to PostgreSQL or VNC; a client connecting to 5432 from
+// port 443 is not ruled out by its source port alone, only by its flags.
+func TestInboundAdminDBPortsRepliesIgnored(t *testing.T) {
+	flows := []flow{
+		{src: "198.51.100.20", dst: "10.0.4.40", sport: 443, dport: 5432, proto: 6, packets: 9, bytes: 9044, dur: 10, direction: "ingress"},
+		{src: "198.51.100.21", dst: "10.0.4.40", sport: 8443, dport: 5900, proto: 6, packets: 6, bytes: 4783, dur: 10, direction: "ingress", flags: 18},
+	}
+	expectNone(t, findings(t, "inbound_admin_db_ports", flows, Config{}))
+
+	flows = append(flows, flow{src: "198.51.100.22", dst: "10.0.4.40", sport: 50004, dport: 5900, proto: 6, packets: 6, bytes: 800, dur: 10, direction: "ingress", flags: 2})
+	expectOne(t, findings(t, "inbound_admin_db_ports", flows, Config{}), "10.0.4.40:5900")
+}

@@ -4,8 +4,10 @@ title: Internet traffic accepted on an admin or database port
 description: >
   A public source reaches a remote-administration or database port of a
   host and the record is accepted, so the security groups and network ACLs
-  let the internet through to that service. One finding per destination
-  address and port.
+  let the internet through to that service. Replies of internet servers to
+  a host's ephemeral port that equals one of the ports do not count:
+  records from a port below 1024 to a port at or above 1024, or with SYN
+  and ACK set. One finding per destination address and port.
 severity: medium
 attack:
   - tactic: TA0001
@@ -43,5 +45,9 @@ SELECT dstaddr || ':' || dstport AS entity,
 FROM window_flows
 WHERE action = 'ACCEPT' AND protocol IN (6, 17) AND NOT egress AND NOT src_private
   AND srcaddr IS NOT NULL AND dstport = ANY({{ports}})
+  -- A server's reply to an ephemeral port that happens to be an admin or
+  -- database port, such as 5432, comes from a port below 1024 or has SYN and
+  -- ACK set. It is not a connection to that port.
+  AND NOT (coalesce(srcport < 1024 AND dstport >= 1024, false) OR coalesce(tcp_flags & 18 = 18, false))
 GROUP BY dstaddr, dstport
 HAVING count(*) >= {{min_records}}
