@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"math/big"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -54,6 +56,10 @@ type Finding struct {
 // Config is one detection run.
 type Config struct {
 	Window
+	// Accounts and Regions, when not empty, keep only the records of these
+	// account ids and regions in the window tables, so the SQL of a
+	// finding reproduces it on any engine.
+	Accounts, Regions []string
 	// Settings replace parameter defaults.
 	Settings Settings
 	// Allowlist suppresses findings; nil suppresses none.
@@ -69,14 +75,24 @@ type Config struct {
 type RuleError struct {
 	RuleID string
 	File   string
-	Err    error
+	// Line is the line of File that DuckDB's error points at, or 0.
+	Line int
+	Err  error
 }
 
 func (e *RuleError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("rule %q (%s:%d): %v", e.RuleID, e.File, e.Line, e.Err)
+	}
 	return fmt.Sprintf("rule %q (%s): %v", e.RuleID, e.File, e.Err)
 }
 
 func (e *RuleError) Unwrap() error { return e.Err }
+
+// ErrNoRecords is returned by Run when the window holds no flow log
+// records at all, so no rule could find anything: the period was not
+// converted, or the filters select nothing.
+var ErrNoRecords = errors.New("no flow log records in the detection window")
 
 // Result is the outcome of a run.
 type Result struct {
@@ -99,7 +115,18 @@ func (c *Config) Validate(rules []*Rule) error {
 	if c.Baseline < 0 {
 		return fmt.Errorf("invalid baseline %s: give 0 or more", c.Baseline)
 	}
-	return c.Settings.Check(rules)
+	// Settings of rules outside this run are for other runs.
+	ids := map[string]bool{}
+	for _, r := range rules {
+		ids[r.ID] = true
+	}
+	own := Settings{}
+	for id, values := range c.Settings {
+		if ids[id] {
+			own[id] = values
+		}
+	}
+	return own.Check(rules)
 }
 
 // DataSince returns the earliest time that a run reads: the start of the
@@ -145,27 +172,52 @@ func ReadColumns() []string {
 // address classes come from the dataset's src_private and dst_private
 // columns, which the converter computes once per record.
 func SetupSQL(w Window, baseline bool) string {
+	return strings.Join(setupStatements(w, nil, nil, baseline), ";\n")
+}
+
+// setupStatements returns the statements of SetupSQL, with the records
+// restricted to accounts and regions when these are not empty.
+func setupStatements(w Window, accounts, regions []string, baseline bool) []string {
 	since, until := w.Since.Unix(), untilSeconds(w.Until)
 	from := since - int64(w.Baseline/time.Second)*boolInt(baseline)
+	scope := scopeCondition(accounts, regions)
 	body := fmt.Sprintf(`SELECT %s,
   coalesce(src_private, false) AS src_private, coalesce(dst_private, false) AS dst_private,
   coalesce(flow_direction = 'egress', coalesce(src_private, false) AND NOT coalesce(dst_private, false)) AS egress
 FROM flows
-WHERE coalesce(log_status, 'OK') = 'OK' AND coalesce(start, "end") < %d`, windowColumns, until)
-	var b strings.Builder
-	fmt.Fprintf(&b, "CREATE OR REPLACE TEMP TABLE window_flows AS\n%s AND coalesce(\"end\", start) >= %d\n  AND %s;\n",
-		body, since, partitionRange(since, until))
+WHERE coalesce(log_status, 'OK') = 'OK' AND coalesce(start, "end") < %d%s`, windowColumns, until, scope)
+	stmts := []string{fmt.Sprintf("CREATE OR REPLACE TEMP TABLE window_flows AS\n%s AND coalesce(\"end\", start) >= %d\n  AND %s",
+		body, since, partitionRange(since, until))}
 	if baseline {
-		fmt.Fprintf(&b, "CREATE OR REPLACE TEMP TABLE baseline_flows AS\n%s AND coalesce(\"end\", start) >= %d AND coalesce(\"end\", start) < %d\n  AND %s;\n",
-			body, from, since, partitionRange(from, since))
+		stmts = append(stmts, fmt.Sprintf("CREATE OR REPLACE TEMP TABLE baseline_flows AS\n%s AND coalesce(\"end\", start) >= %d AND coalesce(\"end\", start) < %d\n  AND %s",
+			body, from, since, partitionRange(from, since)))
 	} else {
-		b.WriteString("CREATE OR REPLACE TEMP TABLE baseline_flows AS SELECT * FROM window_flows WHERE false;\n")
+		stmts = append(stmts, "CREATE OR REPLACE TEMP TABLE baseline_flows AS SELECT * FROM window_flows WHERE false")
 	}
-	fmt.Fprintf(&b, `CREATE OR REPLACE TEMP TABLE window_status AS
-SELECT %s FROM flows WHERE log_status IN ('NODATA', 'SKIPDATA') AND coalesce("end", start) >= %d AND coalesce(start, "end") < %d
-  AND %s;
-`, statusColumns, since, until, partitionRange(since, until))
-	b.WriteString("CREATE OR REPLACE TEMP TABLE threat_list (network VARCHAR, lo BIGINT, hi BIGINT)")
+	stmts = append(stmts, fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE window_status AS
+SELECT %s FROM flows WHERE log_status IN ('NODATA', 'SKIPDATA') AND coalesce("end", start) >= %d AND coalesce(start, "end") < %d%s
+  AND %s`, statusColumns, since, until, scope, partitionRange(since, until)),
+		"CREATE OR REPLACE TEMP TABLE threat_list (network VARCHAR, lo BIGINT, hi BIGINT)")
+	return stmts
+}
+
+// scopeCondition returns " AND account_id IN (...) AND region IN (...)"
+// for the lists that are not empty, or "".
+func scopeCondition(accounts, regions []string) string {
+	var b strings.Builder
+	for _, f := range []struct {
+		column string
+		values []string
+	}{{"account_id", accounts}, {"region", regions}} {
+		if len(f.values) == 0 {
+			continue
+		}
+		quoted := make([]string, len(f.values))
+		for i, v := range f.values {
+			quoted[i] = sqlString(v)
+		}
+		fmt.Fprintf(&b, " AND %s IN (%s)", f.column, strings.Join(quoted, ", "))
+	}
 	return b.String()
 }
 
@@ -227,7 +279,7 @@ func ReproduceSQL(r *Rule, c *Config) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	script := SetupSQL(c.Window, r.Baseline && c.Baseline > 0) + ";\n"
+	script := strings.Join(setupStatements(c.Window, c.Accounts, c.Regions, r.Baseline && c.Baseline > 0), ";\n") + ";\n"
 	if t := threatListSQL(c.ThreatList); t != "" {
 		script += t + ";\n"
 	}
@@ -255,12 +307,29 @@ func Run(ctx context.Context, engine *query.Engine, rules []*Rule, c Config) (*R
 	for _, r := range rules {
 		needBaseline = needBaseline || (r.Baseline && c.Baseline > 0)
 	}
-	setup := SetupSQL(c.Window, needBaseline)
+	setup := setupStatements(c.Window, c.Accounts, c.Regions, needBaseline)
 	if t := threatListSQL(c.ThreatList); t != "" {
-		setup += ";\n" + t
+		setup = append(setup, t)
 	}
-	if _, err := conn.Exec(ctx, setup); err != nil {
-		return nil, fmt.Errorf("build the detection window: %w", err)
+	for _, stmt := range setup {
+		if _, err := conn.Exec(ctx, stmt); err != nil {
+			if query.KindOf(err) == query.KindNoData {
+				return nil, noRecords(c.Window)
+			}
+			return nil, fmt.Errorf("read the detection window: %w", err)
+		}
+	}
+	var records int64
+	if err := conn.Run(ctx, "SELECT (SELECT count(*) FROM window_flows) + (SELECT count(*) FROM window_status)", func(rows *query.Rows) error {
+		if rows.Next() {
+			records, _ = rows.Values()[0].(int64)
+		}
+		return rows.Err()
+	}); err != nil {
+		return nil, fmt.Errorf("read the detection window: %w", err)
+	}
+	if records == 0 {
+		return nil, noRecords(c.Window)
 	}
 
 	res := &Result{}
@@ -268,12 +337,20 @@ func Run(ctx context.Context, engine *query.Engine, rules []*Rule, c Config) (*R
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
+		// baseline_flows is filled only when a rule of the run sets
+		// baseline: true, so a rule that reads it without the flag would
+		// find history in some runs and none in others.
+		if !r.Baseline && strings.Contains(r.SQL, "baseline_flows") {
+			res.Errors = append(res.Errors, &RuleError{RuleID: r.ID, File: r.File,
+				Err: errors.New("invalid rule: the query reads baseline_flows but the front matter does not set baseline: true; add it")})
+			continue
+		}
 		findings, err := runRule(ctx, conn, r, &c)
 		if err != nil {
 			if query.KindOf(err) == query.KindInterrupted {
 				return nil, err
 			}
-			res.Errors = append(res.Errors, &RuleError{RuleID: r.ID, File: r.File, Err: err})
+			res.Errors = append(res.Errors, &RuleError{RuleID: r.ID, File: r.File, Line: errorLine(r, err), Err: err})
 			continue
 		}
 		res.Rules++
@@ -302,6 +379,10 @@ func Run(ctx context.Context, engine *query.Engine, rules []*Rule, c Config) (*R
 		return a.Entity < b.Entity
 	})
 	return res, nil
+}
+
+func noRecords(w Window) error {
+	return fmt.Errorf("%w [%s, %s)", ErrNoRecords, w.Since.UTC().Format(time.RFC3339), w.Until.UTC().Format(time.RFC3339))
 }
 
 // runRule runs one rule and merges its rows by entity.
@@ -361,6 +442,25 @@ func runRule(ctx context.Context, conn *query.Conn, r *Rule, c *Config) ([]*Find
 		return nil, err
 	}
 	return order, nil
+}
+
+// duckLine finds the "LINE n:" that DuckDB puts in parser and binder
+// errors, counted from the first line of the query.
+var duckLine = regexp.MustCompile(`\bLINE (\d+):`)
+
+// errorLine returns the line of the rule's file that a DuckDB error points
+// at, or 0. Rendering fills placeholders within their lines, so line n of
+// the query is line n of the SQL after the front matter.
+func errorLine(r *Rule, err error) int {
+	m := duckLine.FindStringSubmatch(err.Error())
+	if m == nil || r.SQLLine == 0 {
+		return 0
+	}
+	n, convErr := strconv.Atoi(m[1])
+	if convErr != nil {
+		return 0
+	}
+	return r.SQLLine + n - 1
 }
 
 func newFinding(r *Rule, c *Config, entity, reproduce string) *Finding {

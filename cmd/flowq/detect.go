@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -88,11 +90,10 @@ func newDetectCmd(g *globalOptions) *cobra.Command {
 	f := cmd.Flags()
 	f.StringVarP(&o.data, "data", "d", defaultDataDir(), "dataset folder; $FLOWQ_DATA when set")
 	o.windowFlags(f)
-	f.StringSliceVar(&o.accounts, "account", nil, "keep only these account ids (repeat or separate with commas)")
-	f.StringSliceVar(&o.regions, "region", nil, "keep only these flow-log regions (repeat or separate with commas)")
-	o.ruleFlags(f)
+	o.scopeFlags(f)
+	o.ruleFlags(f, "run only these rule ids (repeat or separate with commas)")
 	f.StringVar(&o.allowlist, "allowlist", "", "YAML allowlist of cidrs, interfaces and ports, global or per rule")
-	f.StringVar(&o.threatList, "threat-list", "", "file of IP addresses or CIDRs, one a line, # comments, loaded into the threat_list table that rules read")
+	o.threatListFlag(f)
 	f.StringVar(&o.format, "format", "table", "output format: table, json (one object a line) or ocsf")
 	f.StringVar(&o.failOn, "fail-on", "high", "exit with status 8 when a finding has this severity or higher: info, low, medium, high, critical or none")
 	f.StringVar(&o.memoryLimit, "memory-limit", "", "DuckDB memory limit, such as 4GB (default: 80% of the machine's memory)")
@@ -106,7 +107,7 @@ func newDetectCmd(g *globalOptions) *cobra.Command {
 			return runDetectList(g, o)
 		},
 	}
-	o.ruleFlags(list.Flags())
+	o.ruleFlags(list.Flags(), "list only these rule ids (repeat or separate with commas)")
 	explain := &cobra.Command{
 		Use:   "explain RULE",
 		Short: "Print a rule's description and the SQL with its parameters and window filled in",
@@ -116,7 +117,9 @@ func newDetectCmd(g *globalOptions) *cobra.Command {
 		},
 	}
 	o.windowFlags(explain.Flags())
-	o.ruleFlags(explain.Flags())
+	o.scopeFlags(explain.Flags())
+	o.ruleFlags(explain.Flags(), "")
+	o.threatListFlag(explain.Flags())
 	cmd.AddCommand(list, explain)
 	return cmd
 }
@@ -128,18 +131,32 @@ func (o *detectOptions) windowFlags(f *pflag.FlagSet) {
 	f.StringVar(&o.baseline, "baseline", "7d", "history before --since that baseline rules compare against, such as 14d; 0 turns them off")
 }
 
-// ruleFlags adds the flags that choose the rules and their parameters.
-func (o *detectOptions) ruleFlags(f *pflag.FlagSet) {
-	f.StringArrayVar(&o.packs, "pack", nil, "add the rules of this folder (repeatable)")
+// ruleFlags adds the flags that choose the rules and their parameters,
+// with --rule when ruleHelp is not "".
+func (o *detectOptions) ruleFlags(f *pflag.FlagSet, ruleHelp string) {
+	f.StringArrayVar(&o.packs, "pack", nil, "add the rules of this folder or .sql file (repeatable)")
 	f.BoolVar(&o.noBuiltin, "no-builtin", false, "leave out the built-in pack")
-	f.StringSliceVar(&o.rules, "rule", nil, "run only these rule ids (repeat or separate with commas)")
+	if ruleHelp != "" {
+		f.StringSliceVar(&o.rules, "rule", nil, ruleHelp)
+	}
 	f.StringArrayVar(&o.sets, "set", nil, "set a rule parameter: rule.param=value (repeatable)")
 	f.StringVar(&o.config, "config", "", "YAML file of parameter values: rule id, then parameter name and value")
 }
 
+// scopeFlags adds the flags that keep only some accounts and regions.
+func (o *detectOptions) scopeFlags(f *pflag.FlagSet) {
+	f.StringSliceVar(&o.accounts, "account", nil, "keep only these account ids (repeat or separate with commas)")
+	f.StringSliceVar(&o.regions, "region", nil, "keep only these flow-log regions (repeat or separate with commas)")
+}
+
+func (o *detectOptions) threatListFlag(f *pflag.FlagSet) {
+	f.StringVar(&o.threatList, "threat-list", "", "file of IP addresses or CIDRs, one a line, # comments, loaded into the threat_list table that rules read")
+}
+
 // loadRules loads the packs and the settings. Rule files that do not parse
-// are returned in bad.
-func (o *detectOptions) loadRules() (rules []*detections.Rule, bad []error, settings detections.Settings, err error) {
+// are returned in bad. A rule of a later pack with the id of an earlier one
+// replaces it, and an info line is logged.
+func (o *detectOptions) loadRules(g *globalOptions) (rules []*detections.Rule, bad []error, settings detections.Settings, err error) {
 	var packs [][]*detections.Rule
 	if !o.noBuiltin {
 		b, err := detections.BuiltinPack()
@@ -148,30 +165,30 @@ func (o *detectOptions) loadRules() (rules []*detections.Rule, bad []error, sett
 		}
 		packs = append(packs, b)
 	}
+	seen := map[string]string{}
+	for _, p := range packs {
+		for _, r := range p {
+			seen[r.ID] = r.File
+		}
+	}
 	for _, dir := range o.packs {
+		if _, err := os.Stat(dir); err != nil {
+			return nil, nil, nil, usageError(fmt.Errorf("invalid --pack %q: %w", dir, err))
+		}
 		p, errs := detections.LoadPack(dir)
+		for _, r := range p {
+			if earlier, ok := seen[r.ID]; ok {
+				g.logger.Info("rule replaced", "rule", r.ID, "file", r.File, "replaces", earlier)
+			}
+			seen[r.ID] = r.File
+		}
 		packs = append(packs, p)
 		bad = append(bad, errs...)
 	}
 	rules = detections.Merge(packs...)
-	if len(o.rules) > 0 {
-		keep := map[string]bool{}
-		for _, id := range o.rules {
-			keep[id] = true
-		}
-		var sel []*detections.Rule
-		for _, r := range rules {
-			if keep[r.ID] {
-				sel = append(sel, r)
-				delete(keep, r.ID)
-			}
-		}
-		for id := range keep {
-			return nil, nil, nil, usageError(fmt.Errorf("invalid --rule %q: no rule has this id; see flowq detect list", id))
-		}
-		rules = sel
-	}
 
+	// Settings are checked against every loaded rule, so one --config file
+	// serves runs of any --rule selection.
 	settings = detections.Settings{}
 	if o.config != "" {
 		if settings, err = detections.LoadSettings(o.config); err != nil {
@@ -186,7 +203,90 @@ func (o *detectOptions) loadRules() (rules []*detections.Rule, bad []error, sett
 	if err := settings.Check(rules); err != nil {
 		return nil, nil, nil, usageError(fmt.Errorf("invalid rule settings: %w", err))
 	}
+
+	if len(o.rules) > 0 {
+		if rules, err = selectRules(rules, o.rules, bad); err != nil {
+			return nil, nil, nil, err
+		}
+	}
 	return rules, bad, settings, nil
+}
+
+// selectRules keeps the rules of ids. An unknown id is a usage error that
+// also names the rule files that could not be read, since the rule may be
+// among them.
+func selectRules(rules []*detections.Rule, ids []string, bad []error) ([]*detections.Rule, error) {
+	keep := map[string]bool{}
+	for _, id := range ids {
+		keep[id] = true
+	}
+	var sel []*detections.Rule
+	for _, r := range rules {
+		if keep[r.ID] {
+			sel = append(sel, r)
+			delete(keep, r.ID)
+		}
+	}
+	for _, id := range ids {
+		if keep[id] {
+			return nil, usageError(unknownRule(id, bad))
+		}
+	}
+	return sel, nil
+}
+
+// unknownRule returns the error for a rule id that no loaded rule has.
+func unknownRule(id string, bad []error) error {
+	msg := fmt.Sprintf("unknown rule %q: see flowq detect list", id)
+	if len(bad) > 0 {
+		var parts []string
+		for _, e := range bad {
+			parts = append(parts, e.Error())
+		}
+		msg += fmt.Sprintf("; %s could not be read: %s", plural(len(bad), "rule file"), strings.Join(parts, "; "))
+	}
+	return errors.New(msg)
+}
+
+// plural returns "1 rule" or "3 rules".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
+}
+
+// runConfig returns the run's configuration without the allowlist: the
+// window, the settings, the account and region scope and the threat list.
+func (o *detectOptions) runConfig(w detections.Window, settings detections.Settings) (detections.Config, error) {
+	cfg := detections.Config{Window: w, Settings: settings, Accounts: o.accounts, Regions: o.regions}
+	if o.threatList != "" {
+		var err error
+		if cfg.ThreatList, err = detections.LoadThreatList(o.threatList); err != nil {
+			return cfg, usageError(err)
+		}
+	}
+	return cfg, nil
+}
+
+// noRulesReason returns the reason a run selected no rule.
+func noRulesReason(o *detectOptions, bad []error) string {
+	switch {
+	case len(bad) > 0:
+		return fmt.Sprintf("%s could not be read (see the log above)", plural(len(bad), "rule file"))
+	case o.noBuiltin && len(o.packs) == 0:
+		return "--no-builtin leaves out the built-in pack, so give --pack DIR"
+	default:
+		return "the packs hold no .sql rule files"
+	}
+}
+
+// pluralVerb returns "1 rule was" or "3 rules were".
+func pluralVerb(n int, noun, one, many string) string {
+	if n == 1 {
+		return plural(n, noun) + " " + one
+	}
+	return plural(n, noun) + " " + many
 }
 
 func (o *detectOptions) window() (detections.Window, error) {
@@ -226,27 +326,32 @@ func runDetect(ctx context.Context, g *globalOptions, o *detectOptions) error {
 			return usageError(fmt.Errorf("invalid --fail-on: %w, or none", err))
 		}
 	}
-	switch o.format {
+	format := strings.ToLower(o.format)
+	switch format {
 	case "table", "json", "ocsf":
 	default:
 		return usageError(fmt.Errorf("invalid --format %q: use table, json or ocsf", o.format))
+	}
+	if err := checkEngineFlags(o.memoryLimit, o.threads); err != nil {
+		return err
 	}
 	w, err := o.window()
 	if err != nil {
 		return err
 	}
-	rules, bad, settings, err := o.loadRules()
+	rules, bad, settings, err := o.loadRules(g)
 	if err != nil {
 		return err
 	}
-	cfg := detections.Config{Window: w, Settings: settings}
+	if len(rules) == 0 {
+		return usageError(fmt.Errorf("no rules to run: %s", noRulesReason(o, bad)))
+	}
+	cfg, err := o.runConfig(w, settings)
+	if err != nil {
+		return err
+	}
 	if o.allowlist != "" {
 		if cfg.Allowlist, err = detections.LoadAllowlist(o.allowlist); err != nil {
-			return usageError(err)
-		}
-	}
-	if o.threatList != "" {
-		if cfg.ThreatList, err = detections.LoadThreatList(o.threatList); err != nil {
 			return usageError(err)
 		}
 	}
@@ -264,13 +369,16 @@ func runDetect(ctx context.Context, g *globalOptions, o *detectOptions) error {
 	defer engine.Close()
 	start := time.Now()
 	res, err := detections.Run(ctx, engine, rules, cfg)
+	if errors.Is(err, detections.ErrNoRecords) {
+		return &statusError{code: exitNoData, err: fmt.Errorf("%w in %q: convert the flow logs of that period first, or choose another --since and --until", err, o.data)}
+	}
 	if err != nil {
 		return sqlError(err)
 	}
 	for _, e := range res.Errors {
 		g.logger.Error("rule failed", "err", e)
 	}
-	if err := writeFindings(g.stdout, o.format, res.Findings); err != nil {
+	if err := writeFindings(g.stdout, format, res.Findings); err != nil {
 		return fmt.Errorf("write findings: %w", err)
 	}
 	g.logger.Info("detection finished", "rules", res.Rules, "findings", len(res.Findings), "suppressed", res.Suppressed,
@@ -279,11 +387,11 @@ func runDetect(ctx context.Context, g *globalOptions, o *detectOptions) error {
 
 	if failOn > 0 {
 		if n := detections.AtOrAbove(res.Findings, failOn); n > 0 {
-			return &statusError{code: exitFindings, err: fmt.Errorf("%d findings at or above severity %s", n, failOn)}
+			return &statusError{code: exitFindings, err: fmt.Errorf("%s at or above severity %s", plural(n, "finding"), failOn)}
 		}
 	}
 	if n := len(res.Errors) + len(bad); n > 0 {
-		return &statusError{code: exitSQL, err: fmt.Errorf("%d rules were invalid or failed; the others ran", n)}
+		return &statusError{code: exitSQL, err: fmt.Errorf("%s invalid or failed; the others ran", pluralVerb(n, "rule", "was", "were"))}
 	}
 	return nil
 }
@@ -303,7 +411,7 @@ func writeFindings(w io.Writer, format string, findings []*detections.Finding) e
 }
 
 func runDetectList(g *globalOptions, o *detectOptions) error {
-	rules, bad, settings, err := o.loadRules()
+	rules, bad, settings, err := o.loadRules(g)
 	if err != nil {
 		return err
 	}
@@ -335,13 +443,13 @@ func badRules(g *globalOptions, bad []error) error {
 		g.logger.Error("rule skipped", "err", e)
 	}
 	if len(bad) > 0 {
-		return &statusError{code: exitSQL, err: fmt.Errorf("%d rule files are invalid", len(bad)), silent: false}
+		return &statusError{code: exitSQL, err: fmt.Errorf("%s invalid", pluralVerb(len(bad), "rule file", "is", "are")), silent: false}
 	}
 	return nil
 }
 
 func runDetectExplain(g *globalOptions, o *detectOptions, id string) error {
-	rules, bad, settings, err := o.loadRules()
+	rules, bad, settings, err := o.loadRules(g)
 	if err != nil {
 		return err
 	}
@@ -353,7 +461,10 @@ func runDetectExplain(g *globalOptions, o *detectOptions, id string) error {
 		if r.ID != id {
 			continue
 		}
-		cfg := detections.Config{Window: w, Settings: settings}
+		cfg, err := o.runConfig(w, settings)
+		if err != nil {
+			return err
+		}
 		sql, err := detections.ReproduceSQL(r, &cfg)
 		if err != nil {
 			return usageError(err)
@@ -362,8 +473,8 @@ func runDetectExplain(g *globalOptions, o *detectOptions, id string) error {
 		for _, line := range strings.Split(r.Description, "\n") {
 			fmt.Fprintf(g.stdout, "-- %s\n", line)
 		}
-		fmt.Fprintf(g.stdout, "-- window %s to %s; run with: flowq sql -f FILE\n%s", w.Since.Format(time.RFC3339), w.Until.Format(time.RFC3339), sql)
+		fmt.Fprintf(g.stdout, "-- window %s to %s; run with: flowq sql --data DIR -f FILE\n%s", w.Since.Format(time.RFC3339), w.Until.Format(time.RFC3339), sql)
 		return badRules(g, bad)
 	}
-	return usageError(errors.New("unknown rule " + fmt.Sprintf("%q", id) + ": see flowq detect list"))
+	return usageError(unknownRule(id, bad))
 }

@@ -467,3 +467,124 @@ func TestDetectSubcommandFlags(t *testing.T) {
 		t.Errorf("flowq detect list --since 24h: exit status = %d, stderr %q; want %d naming the flag", code, errOut, exitUsage)
 	}
 }
+
+// A window without records is "no data" (exit 5) even when the baseline
+// before it holds records, and the message names the window, not the
+// baseline's start.
+func TestDetectEmptyWindowIsNoData(t *testing.T) {
+	data := detectDataset(t)
+	code, _, errOut := runCLI(t, "detect", "--data", data, "--since", "2026-03-11T08:00:00Z", "--until", "2026-03-11T09:00:00Z", "--baseline", "7d")
+	if code != exitNoData {
+		t.Fatalf("exit status = %d, want %d; stderr %q", code, exitNoData, errOut)
+	}
+	if !strings.Contains(errOut, "2026-03-11T08:00:00Z") || strings.Contains(errOut, "2026-03-04") {
+		t.Errorf("stderr %q does not name the window 2026-03-11T08:00:00Z alone", errOut)
+	}
+	code, _, errOut = runCLI(t, "detect", "--data", t.TempDir(), "--since", "2026-03-11T08:00:00Z", "--until", "2026-03-11T09:00:00Z")
+	if code != exitNoData {
+		t.Errorf("empty data folder: exit status = %d, want %d; stderr %q", code, exitNoData, errOut)
+	}
+}
+
+// A --config file that tunes several rules serves a run of one of them.
+func TestDetectConfigWithRuleSelection(t *testing.T) {
+	config := writeTestFile(t, "rules.yaml", "ssh_bruteforce:\n  min_attempts: 40\ndns_unapproved_resolver:\n  min_records: 3\n")
+	args := append([]string{"detect", "--data", detectDataset(t), "--config", config, "--rule", "ssh_bruteforce", "--format", "JSON", "--fail-on", "none"}, detectWindowArgs...)
+	code, out, errOut := runCLI(t, args...)
+	if code != exitOK {
+		t.Fatalf("exit status = %d, stderr %q", code, errOut)
+	}
+	if got := findingsOf(t, out); len(got) != 1 || got[0]["rule"] != "ssh_bruteforce" {
+		t.Errorf("findings = %v, want one of ssh_bruteforce", got)
+	}
+}
+
+// Naming a rule whose file does not parse shows the parse error, not only
+// "unknown rule".
+func TestDetectSelectedBrokenRuleShowsParseError(t *testing.T) {
+	pack := t.TempDir()
+	if err := os.WriteFile(filepath.Join(pack, "shadow.sql"), []byte("/*---\nid: shadow\ntitle: Shadow\nseverity: loud\n---*/\nSELECT 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		append([]string{"detect", "--data", detectDataset(t), "--pack", pack, "--rule", "shadow"}, detectWindowArgs...),
+		{"detect", "explain", "shadow", "--pack", pack},
+	} {
+		code, _, errOut := runCLI(t, args...)
+		if code != exitUsage {
+			t.Errorf("flowq %s: exit status = %d, want %d", strings.Join(args, " "), code, exitUsage)
+		}
+		if !strings.Contains(errOut, `unknown rule "shadow"`) || !strings.Contains(errOut, "shadow.sql:4") || !strings.Contains(errOut, "loud") {
+			t.Errorf("flowq %s: stderr %q does not show the parse error of shadow.sql", strings.Join(args, " "), errOut)
+		}
+	}
+}
+
+func TestDetectPackPaths(t *testing.T) {
+	data := detectDataset(t)
+	code, _, errOut := runCLI(t, append([]string{"detect", "--data", data, "--pack", filepath.Join(t.TempDir(), "nosuch")}, detectWindowArgs...)...)
+	if code != exitUsage || !strings.Contains(errOut, "--pack") {
+		t.Errorf("missing pack: exit status = %d, stderr %q; want %d naming --pack", code, errOut, exitUsage)
+	}
+
+	// One .sql file is a pack of one rule.
+	rule := writeTestFile(t, "any_ssh.sql", `/*---
+id: any_ssh
+title: Any SSH
+description: Any record to port 22.
+severity: low
+attack:
+  - tactic: TA0008
+    technique: T1021.004
+entity: source
+window: 1h
+investigation: Look at it.
+---*/
+SELECT srcaddr AS entity, min(start_time) AS first_seen, max(end_time) AS last_seen, count(*) AS records
+FROM window_flows WHERE dstport = 22 GROUP BY srcaddr
+`)
+	code, out, errOut := runCLI(t, append([]string{"detect", "--data", data, "--pack", rule, "--no-builtin", "--format", "json"}, detectWindowArgs...)...)
+	if code != exitOK {
+		t.Fatalf("one-file pack: exit status = %d, stderr %q", code, errOut)
+	}
+	if got := findingsOf(t, out); len(got) != 1 || got[0]["rule"] != "any_ssh" {
+		t.Errorf("findings = %v, want one of any_ssh", got)
+	}
+
+	// Two files of one pack with the same id: the second is reported and
+	// the first runs.
+	pack := t.TempDir()
+	text, err := os.ReadFile(rule)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"a.sql", "b.sql"} {
+		if err := os.WriteFile(filepath.Join(pack, name), text, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, out, errOut = runCLI(t, append([]string{"detect", "--data", data, "--pack", pack, "--no-builtin", "--format", "json"}, detectWindowArgs...)...)
+	if code != exitSQL || !strings.Contains(errOut, "b.sql") || !strings.Contains(errOut, "a.sql") {
+		t.Errorf("duplicate ids: exit status = %d, stderr %q; want %d naming a.sql and b.sql", code, errOut, exitSQL)
+	}
+	if got := findingsOf(t, out); len(got) != 1 {
+		t.Errorf("duplicate ids: %d findings, want the first file's one", len(got))
+	}
+}
+
+func TestDetectInvalidEngineFlagsAreUsageErrors(t *testing.T) {
+	data := detectDataset(t)
+	for _, flag := range [][]string{{"--threads", "-3"}, {"--memory-limit", "lots"}} {
+		code, _, errOut := runCLI(t, append(append([]string{"detect", "--data", data}, flag...), detectWindowArgs...)...)
+		if code != exitUsage {
+			t.Errorf("%s %s: exit status = %d, want %d; stderr %q", flag[0], flag[1], code, exitUsage, errOut)
+		}
+	}
+}
+
+func TestDetectNoRulesIsUsageError(t *testing.T) {
+	code, _, errOut := runCLI(t, append([]string{"detect", "--data", detectDataset(t), "--no-builtin"}, detectWindowArgs...)...)
+	if code != exitUsage || !strings.Contains(errOut, "no rules to run") {
+		t.Errorf("exit status = %d, stderr %q; want %d and no rules to run", code, errOut, exitUsage)
+	}
+}

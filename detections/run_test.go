@@ -1,0 +1,129 @@
+package detections
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/flowq/flowq/query"
+)
+
+// runErr runs rules over data and returns Run's error.
+func runErr(t *testing.T, data string, rules []*Rule, cfg Config) (*Result, error) {
+	t.Helper()
+	ctx := context.Background()
+	e, err := query.Open(ctx, query.Options{Data: data, Since: cfg.DataSince(), Until: cfg.Until})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	return Run(ctx, e, rules, cfg)
+}
+
+// testConfig returns a run over the test hour.
+func testConfig() Config {
+	return Config{Window: Window{Since: testStart, Until: testStart.Add(time.Hour)}}
+}
+
+// sshFlows are 40 attempts that fire ssh_bruteforce in the test hour.
+func sshFlows() []flow {
+	return bruteForce("203.0.113.66", "10.1.1.10", 22, 40, 0)
+}
+
+func TestRunRegionScope(t *testing.T) {
+	data := dataset(t, sshFlows())
+	rules := []*Rule{builtinRule(t, "ssh_bruteforce")}
+	window := Window{Since: testStart, Until: testStart.Add(time.Hour)}
+
+	_, err := runErr(t, data, rules, Config{Window: window, Regions: []string{"eu-west-1"}})
+	if !errors.Is(err, ErrNoRecords) {
+		t.Errorf("region eu-west-1: err = %v, want ErrNoRecords", err)
+	}
+
+	cfg := Config{Window: window, Regions: []string{"us-east-1"}, Accounts: []string{"123456789012"}}
+	res, err := runErr(t, data, rules, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Findings) != 1 {
+		t.Fatalf("region us-east-1: %d findings, want 1", len(res.Findings))
+	}
+	for _, want := range []string{"region IN ('us-east-1')", "account_id IN ('123456789012')"} {
+		if !strings.Contains(res.Findings[0].SQL, want) {
+			t.Errorf("the finding's SQL does not contain %s:\n%s", want, res.Findings[0].SQL)
+		}
+	}
+}
+
+// An hour without records is ErrNoRecords although the baseline before
+// it holds records.
+func TestRunEmptyWindow(t *testing.T) {
+	data := dataset(t, sshFlows())
+	cfg := Config{Window: Window{Since: testStart.Add(24 * time.Hour), Until: testStart.Add(25 * time.Hour), Baseline: 7 * 24 * time.Hour}}
+	_, err := runErr(t, data, []*Rule{builtinRule(t, "reject_spike_source")}, cfg)
+	if !errors.Is(err, ErrNoRecords) {
+		t.Fatalf("err = %v, want ErrNoRecords", err)
+	}
+	if !strings.Contains(err.Error(), "2026-03-11T08:00:00Z") {
+		t.Errorf("err = %q, want the window's start 2026-03-11T08:00:00Z", err)
+	}
+}
+
+const userRuleHead = `/*---
+id: user_rule
+title: User rule
+description: A rule of a user's pack.
+severity: low
+attack:
+  - tactic: TA0007
+    technique: T1046
+entity: source
+window: 1h
+investigation: Look at it.
+---*/
+`
+
+// A DuckDB error in a rule's query names the line of the rule file.
+func TestRuleSQLErrorNamesFileLine(t *testing.T) {
+	text := userRuleHead + "SELECT srcaddr AS entity,\n  min(start_time) AS first_seen, max(end_time) AS last_seen\nFROM window_flows\nWHERE no_such_column = {{window_seconds}}\nGROUP BY srcaddr\n"
+	r, err := ParseRule("pack/user_rule.sql", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := runErr(t, dataset(t, sshFlows()), []*Rule{r}, testConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Errors) != 1 {
+		t.Fatalf("rule errors = %v, want 1", res.Errors)
+	}
+	var re *RuleError
+	if !errors.As(res.Errors[0], &re) || re.Line != 16 {
+		t.Errorf("error %q: line %d, want line 16, that of no_such_column", res.Errors[0], re.Line)
+	}
+	if !strings.Contains(res.Errors[0].Error(), "pack/user_rule.sql:16") {
+		t.Errorf("error %q does not name pack/user_rule.sql:16", res.Errors[0])
+	}
+}
+
+// A rule that reads baseline_flows must say baseline: true; otherwise the
+// table's content would depend on the other rules of the run.
+func TestRuleReadingBaselineNeedsFlag(t *testing.T) {
+	text := userRuleHead + "SELECT srcaddr AS entity, min(start_time) AS first_seen, max(end_time) AS last_seen\nFROM baseline_flows GROUP BY srcaddr\n"
+	r, err := ParseRule("pack/user_rule.sql", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := runErr(t, dataset(t, sshFlows()), []*Rule{r, builtinRule(t, "ssh_bruteforce")}, testConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Errors) != 1 || !strings.Contains(res.Errors[0].Error(), "baseline: true") {
+		t.Errorf("rule errors = %v, want one that asks for baseline: true", res.Errors)
+	}
+	if len(res.Findings) != 1 {
+		t.Errorf("%d findings, want the one of ssh_bruteforce", len(res.Findings))
+	}
+}
