@@ -261,3 +261,9 @@ func TestPortScanVerticalLowSourcePortFires(t *testing.T) {
 		t.Errorf("distinct_ports = %d, want 30", n)
 	}
 }
+
+// An IPv6 destination is written in brackets before its port.
+func TestSSHBruteforceIPv6Entity(t *testing.T) {
+	expectOne(t, findings(t, "ssh_bruteforce", bruteForce("2001:db8:bad::1", "2001:db8:1::10", 22, 35, 0), Config{}),
+		"2001:db8:bad::1 -> [2001:db8:1::10]:22")
+}

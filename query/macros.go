@@ -134,6 +134,11 @@ const macroTCPFlagNames = `CREATE OR REPLACE MACRO tcp_flag_names(n) AS (
     CASE WHEN n & ~63 <> 0 THEN CAST(n & ~63 AS VARCHAR) END)
   END)`
 
+// macroHostPort joins an address and a port as a URL host does: an IPv6
+// address in brackets, so its last group is not read as the port.
+const macroHostPort = `CREATE OR REPLACE MACRO host_port(ip, port) AS (
+  CASE WHEN contains(ip, ':') THEN '[' || ip || ']' ELSE ip END || ':' || port)`
+
 // protocolNames are the IANA protocol numbers that flow logs commonly show.
 var protocolNames = map[int]string{
 	0: "HOPOPT", 1: "ICMP", 2: "IGMP", 4: "IPv4", 6: "TCP", 8: "EGP", 17: "UDP",
@@ -184,7 +189,7 @@ func macroStatements() []string {
 		macroIPv4, macroIPv6Text, macroIPv6Groups, macroIPv6,
 		macroIsPrivate4, macroIsPrivate6, macroIsPrivate,
 		macroCIDRPrefix, macroInCIDR,
-		macroTCPFlagNames,
+		macroTCPFlagNames, macroHostPort,
 		caseMacro("protocol_name", protocolNames),
 		caseMacro("service_port", servicePorts),
 	}
@@ -200,4 +205,5 @@ var Macros = []struct{ Name, Description string }{
 	{"protocol_name(n)", "the IANA protocol name: 6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6; else the number"},
 	{"tcp_flag_names(n)", "the tcp_flags bits by name: 19 gives 'SYN-ACK,FIN'"},
 	{"service_port(n)", "the service of a well-known port: 22 ssh, 443 https; else the number"},
+	{"host_port(ip, port)", "'10.0.0.1:22', or '[2001:db8::1]:22' for IPv6"},
 }

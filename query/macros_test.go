@@ -233,3 +233,19 @@ func TestIsPrivateMatchesGo(t *testing.T) {
 		}
 	}
 }
+
+func TestHostPort(t *testing.T) {
+	e := openEngine(t, Options{Data: t.TempDir()})
+	cases := map[string]any{
+		"host_port('10.0.0.1', 22)":          "10.0.0.1:22",
+		"host_port('2001:db8:1::10', 22)":    "[2001:db8:1::10]:22",
+		"host_port('::ffff:10.0.0.1', 5432)": "[::ffff:10.0.0.1]:5432",
+		"host_port(NULL, 22)":                nil,
+		"host_port('10.0.0.1', NULL)":        nil,
+	}
+	for call, want := range cases {
+		if got := macroValue(t, e, call); got != want {
+			t.Errorf("%s = %v, want %v", call, got, want)
+		}
+	}
+}

@@ -55,7 +55,8 @@ before for records that start earlier, are opened. --account and --region
 select partition folders the same way.
 
 Macros: is_private(ip), in_cidr(ip, cidr), protocol_name(n),
-tcp_flag_names(n), service_port(n), ipv4_to_int(ip), ipv6_to_int(ip).
+tcp_flag_names(n), service_port(n), host_port(ip, port), ipv4_to_int(ip),
+ipv6_to_int(ip).
 
 SQL comes from the argument, from -f FILE, or from standard input. Several
 statements separated by ';' run in order; only the last result is printed

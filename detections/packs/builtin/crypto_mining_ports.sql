@@ -34,7 +34,7 @@ investigation: >
   processes, and how the miner got there, since miners usually follow a
   compromise or a leaked access key.
 ---*/
-SELECT srcaddr || ' -> ' || dstaddr || ':' || dstport AS entity,
+SELECT srcaddr || ' -> ' || host_port(dstaddr, dstport) AS entity,
   srcaddr AS src_addr, dstaddr AS dst_addr, dstport AS dst_port,
   min(start_time) AS first_seen, max(end_time) AS last_seen,
   count(*) AS records, sum(packets) AS packets, sum(bytes) AS bytes

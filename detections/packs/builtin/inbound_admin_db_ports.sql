@@ -36,7 +36,7 @@ investigation: >
   service for logins from the listed sources, then restrict the rule to
   known networks or move access behind a VPN or Session Manager.
 ---*/
-SELECT dstaddr || ':' || dstport AS entity,
+SELECT host_port(dstaddr, dstport) AS entity,
   dstaddr AS dst_addr, dstport AS dst_port,
   min(start_time) AS first_seen, max(end_time) AS last_seen,
   count(DISTINCT srcaddr) AS distinct_sources, count(*) AS records,

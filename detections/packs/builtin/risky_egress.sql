@@ -36,7 +36,7 @@ investigation: >
   rejected record means the egress rules blocked it, while an accepted one
   means data may have left.
 ---*/
-SELECT srcaddr || ' -> ' || dstaddr || ':' || dstport AS entity,
+SELECT srcaddr || ' -> ' || host_port(dstaddr, dstport) AS entity,
   srcaddr AS src_addr, dstaddr AS dst_addr, dstport AS dst_port,
   min(start_time) AS first_seen, max(end_time) AS last_seen,
   count(*) AS records,

@@ -62,7 +62,7 @@ fired AS (
   GROUP BY ALL
   HAVING max(n) >= {{min_attempts}}
 )
-SELECT a.srcaddr || ' -> ' || a.dstaddr || ':' || a.dstport AS entity,
+SELECT a.srcaddr || ' -> ' || host_port(a.dstaddr, a.dstport) AS entity,
   a.srcaddr AS src_addr, a.dstaddr AS dst_addr, a.dstport AS dst_port, 6 AS protocol,
   min(a.start_time) AS first_seen, max(a.end_time) AS last_seen,
   count(*) AS attempts,
