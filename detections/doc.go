@@ -73,7 +73,7 @@
 //     instance_id, interface_id, action and log_status.
 //   - baseline_flows: the same columns as window_flows for the records of
 //     [since - baseline, since), filled only when a rule of the run sets
-//     baseline: true.
+//     baseline: true. A rule that reads it without that key fails.
 //   - threat_list: the networks of --threat-list as (network, lo, hi),
 //     with lo and hi the first and last IPv4 address as integers, or NULL
 //     for IPv6 networks.

@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"sort"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -93,7 +95,7 @@ func (f *Finding) OCSF(version string) map[string]any {
 		ev := map[string]any{
 			"src_endpoint":    map[string]any{"ip": e["srcaddr"], "port": e["srcport"], "interface_uid": e["interface_id"]},
 			"dst_endpoint":    map[string]any{"ip": e["dstaddr"], "port": e["dstport"]},
-			"connection_info": map[string]any{"protocol_num": e["protocol"], "direction": e["flow_direction"]},
+			"connection_info": ocsfConnection(e),
 			"data":            e,
 		}
 		evidences = append(evidences, ev)
@@ -152,6 +154,21 @@ func (f *Finding) OCSF(version string) map[string]any {
 	}
 }
 
+// ocsfConnection returns the OCSF network connection info of an evidence
+// record. A flow log's direction is relative to its interface: ingress is
+// Inbound (direction_id 1), egress is Outbound (2), and a record without
+// it is Unknown (0).
+func ocsfConnection(e map[string]any) map[string]any {
+	id, name := 0, "Unknown"
+	switch e["flow_direction"] {
+	case "ingress":
+		id, name = 1, "Inbound"
+	case "egress":
+		id, name = 2, "Outbound"
+	}
+	return map[string]any{"protocol_num": e["protocol"], "direction_id": id, "direction": name}
+}
+
 var ocsfSeverityName = map[Severity]string{
 	SeverityInfo: "Informational", SeverityLow: "Low", SeverityMedium: "Medium",
 	SeverityHigh: "High", SeverityCritical: "Critical",
@@ -178,10 +195,20 @@ func formatCounts(counts map[string]any) string {
 	for i, k := range keys {
 		v := counts[k]
 		if f, ok := v.(float64); ok {
-			parts[i] = fmt.Sprintf("%s=%.4g", k, f)
+			parts[i] = k + "=" + tableFloat(f)
 		} else {
 			parts[i] = fmt.Sprintf("%s=%v", k, v)
 		}
 	}
 	return strings.Join(parts, " ")
+}
+
+// tableFloat returns a count as plain decimals, as JSON has it: 19704, not
+// 1.97e+04, and at most two decimals for a fraction, such as 12.35.
+func tableFloat(f float64) string {
+	if f == math.Trunc(f) {
+		return strconv.FormatFloat(f, 'f', -1, 64)
+	}
+	text := strconv.FormatFloat(f, 'f', 2, 64)
+	return strings.TrimRight(strings.TrimRight(text, "0"), ".")
 }

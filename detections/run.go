@@ -510,7 +510,11 @@ func mergeColumn(f *Finding, name string, v any, seen bool) {
 	n, ok := number(v)
 	if !ok {
 		if _, has := f.Details[name]; !has {
-			f.Details[name] = fmt.Sprint(v)
+			if t, isTime := v.(time.Time); isTime {
+				f.Details[name] = t.UTC().Format(time.RFC3339)
+			} else {
+				f.Details[name] = fmt.Sprint(v)
+			}
 		}
 		return
 	}

@@ -127,3 +127,17 @@ func TestRuleReadingBaselineNeedsFlag(t *testing.T) {
 		t.Errorf("%d findings, want the one of ssh_bruteforce", len(res.Findings))
 	}
 }
+
+// A timestamp that a rule returns beside its counts reads as RFC 3339, as
+// first_seen does.
+func TestRuleTimestampDetail(t *testing.T) {
+	text := userRuleHead + "SELECT srcaddr AS entity, min(start_time) AS first_seen, max(end_time) AS last_seen,\n  min(start_time) AS opened\nFROM window_flows GROUP BY srcaddr\n"
+	r, err := ParseRule("pack/user_rule.sql", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := runRules(t, dataset(t, sshFlows()), []*Rule{r}, Config{})
+	if len(res.Findings) != 1 || res.Findings[0].Details["opened"] != "2026-03-10T08:00:00Z" {
+		t.Errorf("findings %v, want one with opened = 2026-03-10T08:00:00Z", res.Findings)
+	}
+}

@@ -30,7 +30,7 @@ type detectOptions struct {
 	sets         []string
 	config       string
 	allowlist    string
-	threatList   string
+	threatLists  []string
 	baseline     string
 	format       string
 	failOn       string
@@ -63,7 +63,7 @@ Exit statuses:
   1    the command failed
   2    invalid flag, argument, setting, allowlist or threat list
   4    a rule is invalid or failed to run; the other rules ran
-  5    no data: the dataset is missing or empty
+  5    no data: the dataset is missing or empty, or the window holds no records
   6    DuckDB ran out of memory
   7    a data file could not be read
   8    findings at or above --fail-on (checked before status 4)
@@ -150,7 +150,7 @@ func (o *detectOptions) scopeFlags(f *pflag.FlagSet) {
 }
 
 func (o *detectOptions) threatListFlag(f *pflag.FlagSet) {
-	f.StringVar(&o.threatList, "threat-list", "", "file of IP addresses or CIDRs, one a line, # comments, loaded into the threat_list table that rules read")
+	f.StringArrayVar(&o.threatLists, "threat-list", nil, "file of IP addresses or CIDRs, one a line, # comments, loaded into the threat_list table that rules read (repeatable)")
 }
 
 // loadRules loads the packs and the settings. Rule files that do not parse
@@ -260,11 +260,12 @@ func plural(n int, noun string) string {
 // window, the settings, the account and region scope and the threat list.
 func (o *detectOptions) runConfig(w detections.Window, settings detections.Settings) (detections.Config, error) {
 	cfg := detections.Config{Window: w, Settings: settings, Accounts: o.accounts, Regions: o.regions}
-	if o.threatList != "" {
-		var err error
-		if cfg.ThreatList, err = detections.LoadThreatList(o.threatList); err != nil {
+	for _, file := range o.threatLists {
+		list, err := detections.LoadThreatList(file)
+		if err != nil {
 			return cfg, usageError(err)
 		}
+		cfg.ThreatList = append(cfg.ThreatList, list...)
 	}
 	return cfg, nil
 }
@@ -401,7 +402,7 @@ func writeFindings(w io.Writer, format string, findings []*detections.Finding) e
 	case "json":
 		return detections.WriteJSON(w, findings)
 	case "ocsf":
-		return detections.WriteOCSF(w, findings, "")
+		return detections.WriteOCSF(w, findings, buildVersion())
 	}
 	if len(findings) == 0 {
 		_, err := fmt.Fprintln(w, "no findings")

@@ -588,3 +588,18 @@ func TestDetectNoRulesIsUsageError(t *testing.T) {
 		t.Errorf("exit status = %d, stderr %q; want %d and no rules to run", code, errOut, exitUsage)
 	}
 }
+
+// --threat-list may be given once per feed; the lists add up.
+func TestDetectThreatListRepeatable(t *testing.T) {
+	v4 := writeTestFile(t, "feed-a.txt", "198.51.100.66\n")
+	v6 := writeTestFile(t, "feed-b.txt", "2001:db8:bad::/48\n")
+	args := append([]string{"detect", "--data", threatDataset(t), "--format", "json", "--fail-on", "none", "--rule", "threat_list_match",
+		"--threat-list", v4, "--threat-list", v6}, detectWindowArgs...)
+	code, out, errOut := runCLI(t, args...)
+	if code != exitOK {
+		t.Fatalf("exit status = %d, stderr %q", code, errOut)
+	}
+	if got := findingsOf(t, out); len(got) != 2 {
+		t.Errorf("got %d findings, want one per feed:\n%s", len(got), out)
+	}
+}

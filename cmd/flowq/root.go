@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -47,6 +48,7 @@ func newRootCmd(stdout, stderr *os.File) *cobra.Command {
 	g := &globalOptions{stdout: stdout, stderr: stderr, stderrFile: stderr}
 	root := &cobra.Command{
 		Use:           "flowq",
+		Version:       buildVersion(),
 		Short:         "Convert, query and investigate VPC flow logs",
 		Long:          rootLong,
 		SilenceUsage:  true,
@@ -117,3 +119,34 @@ func isFlagError(err error) bool {
 }
 
 var errUsage = errors.New("usage")
+
+// buildVersion returns the module version flowq was built as, or the
+// commit of a build from a clone, or "devel".
+func buildVersion() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "devel"
+	}
+	if v := info.Main.Version; v != "" && v != "(devel)" {
+		return v
+	}
+	rev, dirty := "", false
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if rev == "" {
+		return "devel"
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if dirty {
+		rev += "-dirty"
+	}
+	return "devel-" + rev
+}
