@@ -135,7 +135,7 @@ func detectDemo(ctx context.Context, g *globalOptions, data string) error {
 	}
 	fmt.Fprintf(g.stdout, "\nFindings of the built-in detection pack (%d rules) from %s to %s:\n\n",
 		res.Rules, w.Since.Format(time.DateOnly), w.Until.Format(time.DateOnly))
-	return writeFindings(g.stdout, "table", res.Findings)
+	return writeFindings(g.stdout, "table", res.Findings, len(res.Errors))
 }
 
 // uploadDemo copies the sample archive to S3 and returns the S3 source over it.

@@ -379,7 +379,7 @@ func runDetect(ctx context.Context, g *globalOptions, o *detectOptions) error {
 	for _, e := range res.Errors {
 		g.logger.Error("rule failed", "err", e)
 	}
-	if err := writeFindings(g.stdout, format, res.Findings); err != nil {
+	if err := writeFindings(g.stdout, format, res.Findings, len(res.Errors)+len(bad)); err != nil {
 		return fmt.Errorf("write findings: %w", err)
 	}
 	g.logger.Info("detection finished", "rules", res.Rules, "findings", len(res.Findings), "suppressed", res.Suppressed,
@@ -397,7 +397,10 @@ func runDetect(ctx context.Context, g *globalOptions, o *detectOptions) error {
 	return nil
 }
 
-func writeFindings(w io.Writer, format string, findings []*detections.Finding) error {
+// writeFindings writes findings in format. In a table, a run without
+// findings says so, and says how many rules failed, since those may have
+// found something.
+func writeFindings(w io.Writer, format string, findings []*detections.Finding, failed int) error {
 	switch format {
 	case "json":
 		return detections.WriteJSON(w, findings)
@@ -405,7 +408,11 @@ func writeFindings(w io.Writer, format string, findings []*detections.Finding) e
 		return detections.WriteOCSF(w, findings, buildVersion())
 	}
 	if len(findings) == 0 {
-		_, err := fmt.Fprintln(w, "no findings")
+		msg := "no findings"
+		if failed > 0 {
+			msg += fmt.Sprintf("; %s failed or could not be read (see the log)", plural(failed, "rule"))
+		}
+		_, err := fmt.Fprintln(w, msg)
 		return err
 	}
 	return detections.WriteTable(w, findings)

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -601,5 +602,26 @@ func TestDetectThreatListRepeatable(t *testing.T) {
 	}
 	if got := findingsOf(t, out); len(got) != 2 {
 		t.Errorf("got %d findings, want one per feed:\n%s", len(got), out)
+	}
+}
+
+// A table without findings says how many rules failed, and JSON logs give
+// the duration as text.
+func TestDetectNoFindingsNamesFailedRules(t *testing.T) {
+	pack := t.TempDir()
+	rule := "/*---\nid: broken_sql\ntitle: Broken\ndescription: Broken.\nseverity: low\nattack:\n  - tactic: TA0007\n    technique: T1046\nentity: source\nwindow: 1h\ninvestigation: None.\n---*/\nSELECT no_such_column FROM window_flows\n"
+	if err := os.WriteFile(filepath.Join(pack, "broken.sql"), []byte(rule), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := append([]string{"--log-format", "json", "detect", "--data", detectDataset(t), "--pack", pack, "--no-builtin"}, detectWindowArgs...)
+	code, out, errOut := runCLI(t, args...)
+	if code != exitSQL {
+		t.Errorf("exit status = %d, want %d", code, exitSQL)
+	}
+	if strings.TrimSpace(out) != "no findings; 1 rule failed or could not be read (see the log)" {
+		t.Errorf("stdout = %q", out)
+	}
+	if !regexp.MustCompile(`"duration":"[0-9.]+m?s"`).MatchString(errOut) {
+		t.Errorf("stderr has no duration as text: %s", errOut)
 	}
 }
