@@ -407,7 +407,12 @@ func runRule(ctx context.Context, conn *query.Conn, r *Rule, c *Config) ([]*Find
 	}
 	for _, need := range []string{"entity", "first_seen", "last_seen"} {
 		if _, ok := index[need]; !ok {
-			return nil, fmt.Errorf("the query returns no column %q: every rule must return entity, first_seen and last_seen", need)
+			return nil, fmt.Errorf("the query returns no column %q: every rule must be one SELECT that returns entity, first_seen and last_seen", need)
+		}
+	}
+	for _, need := range []string{"first_seen", "last_seen"} {
+		if typ := cols[index[need]].Type; !strings.HasPrefix(typ, "TIMESTAMP") {
+			return nil, fmt.Errorf("invalid column %s of type %s: return a timestamp, such as min(start_time), not min(start)", need, typ)
 		}
 	}
 
@@ -419,7 +424,7 @@ func runRule(ctx context.Context, conn *query.Conn, r *Rule, c *Config) ([]*Find
 		first, ok1 := vals[index["first_seen"]].(time.Time)
 		last, ok2 := vals[index["last_seen"]].(time.Time)
 		if vals[index["entity"]] == nil || !ok1 || !ok2 {
-			return nil, fmt.Errorf("a row has a NULL entity or a first_seen or last_seen that is not a timestamp")
+			return nil, fmt.Errorf("a row has a NULL entity, first_seen or last_seen: leave out rows without them, for example with WHERE srcaddr IS NOT NULL")
 		}
 		f, seen := byEntity[entity]
 		if !seen {

@@ -141,3 +141,19 @@ func TestRuleTimestampDetail(t *testing.T) {
 		t.Errorf("findings %v, want one with opened = 2026-03-10T08:00:00Z", res.Findings)
 	}
 }
+
+// A first_seen of the wrong type is named with its type.
+func TestRuleFirstSeenType(t *testing.T) {
+	text := userRuleHead + "SELECT srcaddr AS entity, min(start) AS first_seen, max(end_time) AS last_seen\nFROM window_flows GROUP BY srcaddr\n"
+	r, err := ParseRule("pack/user_rule.sql", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := runErr(t, dataset(t, sshFlows()), []*Rule{r}, testConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Errors) != 1 || !strings.Contains(res.Errors[0].Error(), "first_seen of type BIGINT") {
+		t.Errorf("rule errors = %v, want one naming first_seen of type BIGINT", res.Errors)
+	}
+}
