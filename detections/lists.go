@@ -2,9 +2,11 @@ package detections
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"net/netip"
 	"os"
+	"sort"
 	"strings"
 )
 
@@ -15,6 +17,10 @@ import (
 type Allowlist struct {
 	Global AllowEntry
 	Rules  map[string]AllowEntry
+	// file is the path LoadAllowlist read, and ruleLines are the lines of
+	// the rule ids under rules, for the errors of CheckRules.
+	file      string
+	ruleLines map[string]int
 }
 
 // AllowEntry is one set of allowed networks, interfaces and ports.
@@ -32,6 +38,9 @@ type AllowEntry struct {
 //	rules:
 //	  ssh_bruteforce:
 //	    cidrs: [10.1.1.10]
+//
+// Errors name the file and the line of the wrong key or list item. A
+// leading byte-order mark is skipped.
 func LoadAllowlist(path string) (*Allowlist, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -41,64 +50,129 @@ func LoadAllowlist(path string) (*Allowlist, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse allowlist %q: %w", path, err)
 	}
-	a := &Allowlist{Rules: map[string]AllowEntry{}}
+	a := &Allowlist{Rules: map[string]AllowEntry{}, file: path, ruleLines: map[string]int{}}
 	if root == nil {
 		return a, nil
 	}
 	if root.Kind != 'm' {
 		return nil, fmt.Errorf("parse allowlist %q: line %d: expected keys cidrs, interfaces, ports and rules", path, root.Line)
 	}
-	if a.Global, err = allowEntry(root, true); err != nil {
-		return nil, fmt.Errorf("parse allowlist %q: %w", path, err)
+	global, yerr := allowEntry(root, true)
+	if yerr != nil {
+		return nil, fmt.Errorf("parse allowlist %q: %w", path, yerr)
 	}
-	if rules := root.Map["rules"]; rules != nil && rules.Kind == 'm' {
-		for _, id := range rules.Keys {
-			e, err := allowEntry(rules.Map[id], false)
-			if err != nil {
-				return nil, fmt.Errorf("parse allowlist %q: rule %q: %w", path, id, err)
-			}
-			a.Rules[id] = e
+	a.Global = global
+	rules := root.Map["rules"]
+	if rules.isNull() {
+		return a, nil
+	}
+	if rules.Kind != 'm' {
+		return nil, fmt.Errorf("parse allowlist %q: line %d: rules must map rule ids to keys cidrs, interfaces and ports", path, root.KeyAt["rules"])
+	}
+	for _, id := range rules.Keys {
+		e, yerr := allowEntry(rules.Map[id], false)
+		if yerr != nil {
+			return nil, fmt.Errorf("parse allowlist %q: line %d: rule %q: %s", path, yerr.Line, id, yerr.Msg)
 		}
+		a.Rules[id] = e
+		a.ruleLines[id] = rules.KeyAt[id]
 	}
 	return a, nil
 }
 
-func allowEntry(n *yamlNode, top bool) (AllowEntry, error) {
+// allowEntry reads the keys cidrs, interfaces and ports of n, which is the
+// top level of the file when top is set, else the section of a rule.
+func allowEntry(n *yamlNode, top bool) (AllowEntry, *yamlError) {
 	var e AllowEntry
+	keys := "cidrs, interfaces or ports"
+	if top {
+		keys = "cidrs, interfaces, ports or rules"
+	}
 	if n.Kind != 'm' {
-		return e, fmt.Errorf("line %d: expected keys cidrs, interfaces and ports", n.Line)
+		return e, &yamlError{n.Line, "expected keys " + keys}
 	}
 	for _, k := range n.Keys {
-		if k != "cidrs" && k != "interfaces" && k != "ports" && !(top && k == "rules") {
-			return e, fmt.Errorf("line %d: unknown key %q: use cidrs, interfaces, ports or rules", n.KeyAt[k], k)
-		}
-		items, ok := n.Map[k].Strings()
-		if k == "rules" {
+		if top && k == "rules" {
 			continue
 		}
-		if !ok {
-			return e, fmt.Errorf("line %d: %s must be a list", n.KeyAt[k], k)
+		list := n.Map[k]
+		switch {
+		case k != "cidrs" && k != "interfaces" && k != "ports":
+			return e, &yamlError{n.KeyAt[k], fmt.Sprintf("unknown key %q: use %s", k, keys)}
+		case list.Kind != 'l':
+			return e, &yamlError{n.KeyAt[k], fmt.Sprintf("%s must be a list, such as %s: [...]", k, k)}
 		}
-		switch k {
-		case "cidrs":
-			for _, it := range items {
-				p, err := parsePrefix(it)
-				if err != nil {
-					return e, fmt.Errorf("line %d: %w", n.KeyAt[k], err)
-				}
-				e.CIDRs = append(e.CIDRs, p)
+		for _, it := range list.Items {
+			if it.Kind != 's' || it.isNull() {
+				return e, &yamlError{it.Line, fmt.Sprintf("invalid item of %s: give one value, not an empty item, a list or a mapping", k)}
 			}
-		case "interfaces":
-			e.Interfaces = items
-		case "ports":
-			ports, err := parsePorts(items)
-			if err != nil {
-				return e, fmt.Errorf("line %d: %w", n.KeyAt[k], err)
+			if err := e.add(k, it.Value); err != nil {
+				return e, &yamlError{it.Line, err.Error()}
 			}
-			e.Ports = ports
 		}
 	}
 	return e, nil
+}
+
+// add adds one item of the list key.
+func (e *AllowEntry) add(key, item string) error {
+	switch key {
+	case "cidrs":
+		p, err := parsePrefix(item)
+		if err != nil {
+			return err
+		}
+		e.CIDRs = append(e.CIDRs, p)
+	case "interfaces":
+		e.Interfaces = append(e.Interfaces, item)
+	case "ports":
+		ports, err := parsePorts([]string{item})
+		if err != nil {
+			return err
+		}
+		e.Ports = append(e.Ports, ports...)
+	}
+	return nil
+}
+
+// CheckRules returns an error naming each rule id under the rules key that
+// none of rules has, since the entries of such a section suppress nothing.
+// Pass every loaded rule, not only those that a run selects. A nil
+// Allowlist has no sections.
+func (a *Allowlist) CheckRules(rules []*Rule) error {
+	if a == nil {
+		return nil
+	}
+	known := map[string]bool{}
+	for _, r := range rules {
+		known[r.ID] = true
+	}
+	var unknown []string
+	for id := range a.Rules {
+		if !known[id] {
+			unknown = append(unknown, id)
+		}
+	}
+	sort.Slice(unknown, func(i, j int) bool {
+		li, lj := a.ruleLines[unknown[i]], a.ruleLines[unknown[j]]
+		if li != lj {
+			return li < lj
+		}
+		return unknown[i] < unknown[j]
+	})
+	errs := make([]error, 0, len(unknown))
+	for _, id := range unknown {
+		msg := fmt.Sprintf("unknown rule %q under rules, so its entries suppress nothing: see flowq detect list for the rule ids", id)
+		switch line := a.ruleLines[id]; {
+		case a.file != "" && line > 0:
+			errs = append(errs, fmt.Errorf("allowlist %q: line %d: %s", a.file, line, msg))
+		case a.file != "":
+			errs = append(errs, fmt.Errorf("allowlist %q: %s", a.file, msg))
+		default:
+			errs = append(errs, fmt.Errorf("allowlist: %s", msg))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // Allows reports whether the allowlist suppresses f.
@@ -145,7 +219,8 @@ func (e AllowEntry) matches(f *Finding) bool {
 type ThreatList []netip.Prefix
 
 // LoadThreatList reads one address or CIDR a line; # starts a comment and
-// blank lines are skipped. Errors name the file and line.
+// blank lines are skipped. Errors name the file and line. A leading
+// byte-order mark is skipped.
 func LoadThreatList(path string) (ThreatList, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -155,7 +230,11 @@ func LoadThreatList(path string) (ThreatList, error) {
 	var out ThreatList
 	sc := bufio.NewScanner(f)
 	for line := 1; sc.Scan(); line++ {
-		text, _, _ := strings.Cut(sc.Text(), "#")
+		text := sc.Text()
+		if line == 1 {
+			text = strings.TrimPrefix(text, byteOrderMark)
+		}
+		text, _, _ = strings.Cut(text, "#")
 		text = strings.TrimSpace(text)
 		if text == "" {
 			continue

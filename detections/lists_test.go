@@ -126,7 +126,14 @@ func TestLoadAllowlistInvalidNamesFileAndLine(t *testing.T) {
 		wantParts []string
 	}{
 		{"network with too many bits", "cidrs: [10.0.5.0/33]\n", []string{"line 1", `"10.0.5.0/33"`}},
-		{"address that is not one", "# header\ncidrs:\n  - 10.0.5.0/24\n  - 10.0.5.300\n", []string{"line 2", `"10.0.5.300"`}},
+		{"address that is not one", "# header\ncidrs:\n  - 10.0.5.0/24\n  - 10.0.5.300\n", []string{"line 4", `"10.0.5.300"`}},
+		{"host name in a block list", "cidrs:\n  - 10.0.0.1\n  - nothost\n", []string{"line 3", `"nothost"`}},
+		{"port in a multi-line flow list", "ports: [22,\n  80,\n  http]\n", []string{"line 3", `"http"`}},
+		{"list item that is a list", "interfaces:\n  - eni-0123456789abcdef0\n  - [eni-1]\n", []string{"line 3", "invalid item of interfaces"}},
+		{"empty list item", "ports:\n  - 22\n  -\n", []string{"line 3", "invalid item of ports"}},
+		{"bad item in a rule entry", "rules:\n  ssh_bruteforce:\n    cidrs:\n      - 10.0.0.1\n      - 10.0.0.999\n", []string{"line 5", `"10.0.0.999"`, `"ssh_bruteforce"`}},
+		{"bad port in a rule entry", "rules:\n  ssh_bruteforce:\n    ports:\n      - 22\n      - 0-70000\n", []string{"line 5", `"0-70000"`}},
+		{"rules as a list", "rules:\n  - ssh_bruteforce\n", []string{"line 1", "rules must map rule ids"}},
 		{"port above 65535", "cidrs: [10.0.0.0/8]\nports: [70000]\n", []string{"line 2", `"70000"`}},
 		{"reversed port range", "ports: [5910-5900]\n", []string{"line 1", `"5910-5900"`}},
 		{"scalar in place of a list", "interfaces: eni-0123456789abcdef0\n", []string{"line 1", "interfaces must be a list"}},
@@ -136,6 +143,7 @@ func TestLoadAllowlistInvalidNamesFileAndLine(t *testing.T) {
 		{"IPv6 network with too many bits", "rules:\n  dos_target:\n    cidrs: [\"2001:db8::/129\"]\n", []string{"line 3", `"2001:db8::/129"`}},
 		{"list at the top", "- 10.0.0.0/8\n", []string{"line 1"}},
 		{"YAML syntax error", "cidrs: [10.0.0.0/8\nports: [22]\n", []string{"line "}},
+		{"wrongly indented key", "rules:\n  ssh_bruteforce:\n    cidrs: [10.0.0.1]\n   ports: [22]\n", []string{"line 4: did not find expected key"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -153,6 +161,97 @@ func TestLoadAllowlistInvalidNamesFileAndLine(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A section of a rule takes cidrs, interfaces and ports, and the message
+// offers no other key.
+func TestLoadAllowlistRuleSectionKeys(t *testing.T) {
+	path := writeFile(t, "allow.yaml", "rules:\n  ssh_bruteforce:\n    cidr: [10.0.0.1]\n")
+	_, err := LoadAllowlist(path)
+	if err == nil {
+		t.Fatal("no error for the key cidr")
+	}
+	want := `parse allowlist "` + path + `": line 3: rule "ssh_bruteforce": unknown key "cidr": use cidrs, interfaces or ports`
+	if err.Error() != want {
+		t.Errorf("error = %q, want %q", err, want)
+	}
+}
+
+// A syntax error gives its line once.
+func TestLoadAllowlistSyntaxErrorLineOnce(t *testing.T) {
+	path := writeFile(t, "allow.yaml", "cidrs: [10.0.0.1, 10.0.0.2\n")
+	_, err := LoadAllowlist(path)
+	if err == nil {
+		t.Fatal("no error for an unclosed list")
+	}
+	want := `parse allowlist "` + path + `": line 1: did not find expected ',' or ']'`
+	if err.Error() != want {
+		t.Errorf("error = %q, want %q", err, want)
+	}
+}
+
+func TestLoadAllowlistByteOrderMark(t *testing.T) {
+	_, err := LoadAllowlist(writeFile(t, "allow.yaml", "\ufeffcidrs: [10.0.5.0/24]\nports: [x]\n"))
+	if err == nil {
+		t.Fatal("no error for port x")
+	}
+	if !strings.Contains(err.Error(), `line 2: invalid port "x"`) {
+		t.Errorf("error = %v, want one about port x on line 2", err)
+	}
+	a, err := LoadAllowlist(writeFile(t, "allow.yaml", "\ufeffcidrs: [10.0.5.0/24]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := prefixStrings(a.Global.CIDRs); !slices.Equal(got, []string{"10.0.5.0/24"}) {
+		t.Errorf("cidrs = %v, want [10.0.5.0/24]", got)
+	}
+}
+
+func TestAllowlistCheckRules(t *testing.T) {
+	rules := []*Rule{{ID: "ssh_bruteforce"}, {ID: "dos_target"}}
+	path := writeFile(t, "allow.yaml", "cidrs: [10.0.0.0/8]\nrules:\n  ssh_bruteforce:\n    ports: [22]\n  ssh_brutefroce:\n    ports: [22]\n  dos_targets:\n    cidrs: [192.0.2.1]\n")
+	a, err := LoadAllowlist(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = a.CheckRules(rules)
+	if err == nil {
+		t.Fatal("no error for the sections ssh_brutefroce and dos_targets")
+	}
+	lines := strings.Split(err.Error(), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("error = %q, want one line for each unknown rule", err)
+	}
+	prefix := `allowlist "` + path + `": `
+	if want := prefix + `line 5: unknown rule "ssh_brutefroce" under rules`; !strings.HasPrefix(lines[0], want) {
+		t.Errorf("first error = %q, want it to start with %q", lines[0], want)
+	}
+	if want := prefix + `line 7: unknown rule "dos_targets" under rules`; !strings.HasPrefix(lines[1], want) {
+		t.Errorf("second error = %q, want it to start with %q", lines[1], want)
+	}
+}
+
+func TestAllowlistCheckRulesKnownOrNil(t *testing.T) {
+	rules := []*Rule{{ID: "ssh_bruteforce"}, {ID: "inbound_admin_db_ports"}}
+	a, err := LoadAllowlist(writeFile(t, "allow.yaml", allowlistFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.CheckRules(rules); err != nil {
+		t.Errorf("error for known rules: %v", err)
+	}
+	var none *Allowlist
+	if err := none.CheckRules(rules); err != nil {
+		t.Errorf("error for a nil allowlist: %v", err)
+	}
+	built := &Allowlist{Rules: map[string]AllowEntry{"nosuch": {Ports: []int{22}}}}
+	err = built.CheckRules(rules)
+	if err == nil {
+		t.Fatal("no error for the section nosuch of an allowlist built in code")
+	}
+	if want := `allowlist: unknown rule "nosuch" under rules, so its entries suppress nothing: see flowq detect list for the rule ids`; err.Error() != want {
+		t.Errorf("error = %q, want %q", err, want)
 	}
 }
 
@@ -196,6 +295,16 @@ func TestLoadThreatListOnlyComments(t *testing.T) {
 	}
 	if len(list) != 0 {
 		t.Errorf("threat list = %v, want none", list)
+	}
+}
+
+func TestLoadThreatListByteOrderMark(t *testing.T) {
+	list, err := LoadThreatList(writeFile(t, "threats.txt", "\ufeff198.51.100.200\n203.0.113.0/24\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := prefixStrings(list), []string{"198.51.100.200/32", "203.0.113.0/24"}; !slices.Equal(got, want) {
+		t.Errorf("threat list = %v, want %v", got, want)
 	}
 }
 

@@ -22,9 +22,44 @@ const (
 	TypeStrings = "strings"
 )
 
+// typeNames lists the parameter types for error messages.
+const typeNames = "int, float, string, ports, cidrs or strings"
+
+// knownType reports whether t is one of the parameter types.
+func knownType(t string) bool {
+	switch t {
+	case TypeInt, TypeFloat, TypeString, TypePorts, TypeCIDRs, TypeStrings:
+		return true
+	}
+	return false
+}
+
 // Settings are parameter values by rule id and parameter name, as text
-// from --set or values from a config file. They replace the defaults.
+// from --set, values from a config file or any value given to Set. They
+// replace the defaults. The values that ParseSet and LoadSettings store
+// also record the --set text or the file and line they come from, so that
+// the errors of Check point at them. Read a value with Get.
 type Settings map[string]map[string]any
+
+// settingValue is a value of Settings with the place it was written.
+type settingValue struct {
+	value any
+	// node is the YAML value in the config file named by file, and ruleLine
+	// and keyLine are the lines of its rule id and parameter name.
+	node              *yamlNode
+	file              string
+	ruleLine, keyLine int
+	// set is the text of the --set flag that gave the value.
+	set string
+}
+
+// settingOf returns the value that a Settings entry v holds.
+func settingOf(v any) any {
+	if sv, ok := v.(*settingValue); ok {
+		return sv.value
+	}
+	return v
+}
 
 // Set records one value.
 func (s Settings) Set(rule, param string, value any) {
@@ -34,6 +69,12 @@ func (s Settings) Set(rule, param string, value any) {
 	s[rule][param] = value
 }
 
+// Get returns the value set for a parameter of a rule.
+func (s Settings) Get(rule, param string) (any, bool) {
+	v, ok := s[rule][param]
+	return settingOf(v), ok
+}
+
 // ParseSet reads a --set value of the form rule.param=value into s.
 func (s Settings) ParseSet(arg string) error {
 	key, value, ok := strings.Cut(arg, "=")
@@ -41,12 +82,13 @@ func (s Settings) ParseSet(arg string) error {
 	if !ok || !ok2 || rule == "" || param == "" {
 		return fmt.Errorf("invalid --set %q: use rule.parameter=value, such as ssh_bruteforce.min_attempts=50", arg)
 	}
-	s.Set(strings.TrimSpace(rule), strings.TrimSpace(param), strings.TrimSpace(value))
+	s.Set(strings.TrimSpace(rule), strings.TrimSpace(param), &settingValue{value: strings.TrimSpace(value), set: arg})
 	return nil
 }
 
 // LoadSettings reads a config file: a YAML mapping from rule id to a
-// mapping from parameter name to value.
+// mapping from parameter name to value. A leading byte-order mark is
+// skipped.
 func LoadSettings(path string) (Settings, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -69,13 +111,21 @@ func LoadSettings(path string) (Settings, error) {
 			return nil, fmt.Errorf("parse config file %q: line %d: rule %q must map parameter names to values", path, root.KeyAt[rule], rule)
 		}
 		for _, name := range params.Keys {
-			s.Set(rule, name, params.Map[name].Interface())
+			n := params.Map[name]
+			s.Set(rule, name, &settingValue{
+				value: n.Interface(), node: n, file: path,
+				ruleLine: root.KeyAt[rule], keyLine: params.KeyAt[name],
+			})
 		}
 	}
 	return s, nil
 }
 
-// Check reports settings that name no loaded rule or no parameter of it.
+// Check reports settings that name no loaded rule or no parameter of it,
+// and values that do not fit the parameter's type. An error about a value
+// of a config file names the file and the line of the rule id, parameter
+// name, value or list item at fault. An error about a --set value quotes
+// the --set text.
 func (s Settings) Check(rules []*Rule) error {
 	byID := map[string]*Rule{}
 	for _, r := range rules {
@@ -83,23 +133,165 @@ func (s Settings) Check(rules []*Rule) error {
 	}
 	var errs []error
 	for _, id := range sortedKeys(s) {
-		r, ok := byID[id]
-		if !ok {
-			errs = append(errs, fmt.Errorf("setting for unknown rule %q: see flowq detect list", id))
+		if r, ok := byID[id]; ok {
+			errs = append(errs, s.checkRule(r)...)
 			continue
 		}
+		// One error for each place that names the rule.
+		seen := map[string]bool{}
 		for _, name := range sortedKeys(s[id]) {
-			p := r.Param(name)
-			if p == nil {
-				errs = append(errs, fmt.Errorf("rule %q has no parameter %q: see flowq detect list", id, name))
-				continue
-			}
-			if _, err := p.literal(s[id][name]); err != nil {
-				errs = append(errs, fmt.Errorf("invalid value for %s.%s: %w", id, name, err))
+			at := settingPlace(s[id][name], func(sv *settingValue) int { return sv.ruleLine })
+			if !seen[at] {
+				seen[at] = true
+				errs = append(errs, placeError(at, fmt.Errorf("unknown rule %q: see flowq detect list", id)))
 			}
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// checkRule checks the settings of rule r.
+func (s Settings) checkRule(r *Rule) []error {
+	var errs []error
+	for _, name := range sortedKeys(s[r.ID]) {
+		v := s[r.ID][name]
+		p := r.Param(name)
+		if p == nil {
+			at := settingPlace(v, func(sv *settingValue) int { return sv.keyLine })
+			errs = append(errs, placeError(at, fmt.Errorf("rule %q has no parameter %q: see flowq detect list", r.ID, name)))
+			continue
+		}
+		line, missing, err := p.checkSetting(v)
+		if err == nil {
+			continue
+		}
+		at := settingPlace(v, func(*settingValue) int { return line })
+		if missing {
+			err = fmt.Errorf("missing value for %s.%s: %w", r.ID, name, err)
+		} else {
+			err = fmt.Errorf("invalid value for %s.%s: %w", r.ID, name, err)
+		}
+		errs = append(errs, placeError(at, err))
+	}
+	return errs
+}
+
+// checkSetting checks a Settings value against the parameter's type. For a
+// value of a config file it returns the line of the fault. missing is set
+// when no value was given.
+func (p *Param) checkSetting(v any) (line int, missing bool, err error) {
+	sv, ok := v.(*settingValue)
+	if !ok || sv.node == nil {
+		raw := settingOf(v)
+		if raw == nil && !p.isList() {
+			return 0, true, errors.New(p.valueHint())
+		}
+		_, err := p.literal(raw)
+		return 0, false, err
+	}
+	if sv.node.isNull() {
+		if p.isList() {
+			return 0, false, nil
+		}
+		return sv.keyLine, true, errors.New(p.valueHint())
+	}
+	line, err = p.checkValue(sv.node)
+	return line, false, err
+}
+
+// settingPlace returns where a Settings value was written: the config
+// file and the line that line picks, the --set text, or "" when unknown.
+func settingPlace(v any, line func(*settingValue) int) string {
+	sv, ok := v.(*settingValue)
+	switch {
+	case !ok:
+		return ""
+	case sv.set != "":
+		return fmt.Sprintf("--set %q", sv.set)
+	case sv.file != "":
+		return fmt.Sprintf("config file %q: line %d", sv.file, line(sv))
+	}
+	return ""
+}
+
+// placeError prefixes err with the place from settingPlace.
+func placeError(place string, err error) error {
+	if place == "" {
+		return err
+	}
+	return fmt.Errorf("%s: %w", place, err)
+}
+
+// isList reports whether the parameter's type is a list type.
+func (p *Param) isList() bool {
+	return p.Type == TypePorts || p.Type == TypeCIDRs || p.Type == TypeStrings
+}
+
+// valueHint returns the hint for the kind of value that the parameter's
+// type takes.
+func (p *Param) valueHint() string {
+	switch p.Type {
+	case TypeInt:
+		return "give a whole number"
+	case TypeFloat:
+		return "give a number"
+	case TypeString:
+		return "give text"
+	case TypePorts:
+		return "give a list of ports and port ranges, such as [22, 5900-5910]"
+	case TypeCIDRs:
+		return "give a list of addresses and CIDRs, such as [192.0.2.10, 10.0.0.0/8]"
+	case TypeStrings:
+		return "give a list of text"
+	}
+	return "use a parameter type of " + typeNames
+}
+
+// checkValue checks a YAML value that is not null against the
+// parameter's type, as literal reads it, and returns the line of the
+// fault: that of the wrong list item, else that of the value. Errors
+// quote scalars as written.
+func (p *Param) checkValue(n *yamlNode) (int, error) {
+	switch {
+	case n.Kind == 'm':
+		return n.Line, fmt.Errorf("found a mapping: %s", p.valueHint())
+	case n.Kind == 'l' && !p.isList():
+		return n.Line, fmt.Errorf("found a list: %s", p.valueHint())
+	case n.Kind == 'l':
+		for _, it := range n.Items {
+			if it.Kind != 's' {
+				return it.Line, errors.New("invalid list item: give one value, not a list or a mapping")
+			}
+			if it.isNull() {
+				return it.Line, errors.New("empty list item: give a value or remove the item")
+			}
+			if _, err := p.literal([]any{it.Interface()}); err != nil {
+				return it.Line, p.writtenError(it, err)
+			}
+		}
+		return 0, nil
+	}
+	if _, err := p.literal(n.Interface()); err != nil {
+		return n.Line, p.writtenError(n, err)
+	}
+	return 0, nil
+}
+
+// writtenError returns the error for the scalar n as written, where err is
+// the error for the value that YAML reads from it, such as the number 50
+// from 50.0.
+func (p *Param) writtenError(n *yamlNode, err error) error {
+	if _, werr := p.literal(n.Value); werr != nil {
+		return werr
+	}
+	if p.Type != TypeString {
+		return err
+	}
+	kind := "a number"
+	if _, ok := n.Interface().(bool); ok {
+		kind = "true or false"
+	}
+	return fmt.Errorf("%s reads as %s, not text: write it in quotes, such as %q", n.Value, kind, n.Value)
 }
 
 func sortedKeys[V any](m map[string]V) []string {
@@ -112,9 +304,11 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 // literal checks v against the parameter's type and returns it as an SQL
-// literal. v is a YAML value or the text of --set; list types accept a
-// YAML list or comma-separated text.
+// literal. v is a YAML value, the text of --set, or a Settings value that
+// contains one of them. List types accept a YAML list or comma-separated
+// text.
 func (p *Param) literal(v any) (string, error) {
+	v = settingOf(v)
 	switch p.Type {
 	case TypeInt:
 		n, err := toInt(v)
@@ -159,7 +353,7 @@ func (p *Param) literal(v any) (string, error) {
 		}
 		return "[" + strings.Join(parts, ", ") + "]::VARCHAR[]", nil
 	}
-	return "", fmt.Errorf("unknown type %q: use int, float, string, ports, cidrs or strings", p.Type)
+	return "", fmt.Errorf("unknown type %q: use %s", p.Type, typeNames)
 }
 
 func toInt(v any) (int64, error) {
@@ -186,6 +380,9 @@ func toInt(v any) (int64, error) {
 func toFloat(v any) (float64, error) {
 	switch x := v.(type) {
 	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return 0, fmt.Errorf("%v is not a finite number", x)
+		}
 		return x, nil
 	case int, int64, uint64:
 		n, err := toInt(x)
@@ -313,7 +510,7 @@ func (r *Rule) Value(settings Settings, name string) string {
 		return ""
 	}
 	v := p.Default
-	if sv, ok := settings[r.ID][name]; ok {
+	if sv, ok := settings.Get(r.ID, name); ok {
 		v = sv
 	}
 	if l, ok := v.([]any); ok {

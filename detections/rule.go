@@ -80,6 +80,9 @@ type frontMatter struct {
 	Baseline      bool     `yaml:"baseline,omitempty"`
 	Parameters    []Param  `yaml:"parameters,omitempty"`
 	Investigation string   `yaml:"investigation"`
+	// paramNodes are the YAML mappings of Parameters, for the lines of
+	// errors about them.
+	paramNodes []*yamlNode
 }
 
 // ParseError is a rule file that could not be read, with the line of the
@@ -115,12 +118,13 @@ var builtinPlaceholders = map[string]bool{
 }
 
 // ParseRule reads a rule file. Errors are *ParseError values with the
-// line of the file they are about.
+// line of the file they are about. A leading byte-order mark is skipped.
 func ParseRule(file string, data []byte) (*Rule, error) {
 	fail := func(line int, format string, args ...any) error {
 		return &ParseError{File: file, Line: line, Err: fmt.Errorf("%w: %s", ErrInvalidRule, fmt.Sprintf(format, args...))}
 	}
-	text := strings.ReplaceAll(string(data), "\r\n", "\n")
+	text := strings.TrimPrefix(string(data), byteOrderMark)
+	text = strings.ReplaceAll(text, "\r\n", "\n")
 	lines := strings.Split(text, "\n")
 	if len(lines) == 0 || strings.TrimSpace(lines[0]) != frontMatterStart {
 		return nil, fail(1, "the first line must be %q, which starts the front matter", frontMatterStart)
@@ -194,17 +198,10 @@ func ParseRule(file string, data []byte) (*Rule, error) {
 	seen := map[string]bool{}
 	for i := range r.Params {
 		p := &r.Params[i]
-		pline := p.line + yamlOffset
-		if !idPattern.MatchString(p.Name) || builtinPlaceholders[p.Name] {
-			return nil, fail(pline, "invalid parameter name %q: use lower case letters, digits and _, and none of since, until, baseline_since, window, window_seconds", p.Name)
-		}
-		if seen[p.Name] {
-			return nil, fail(pline, "parameter %q is declared twice", p.Name)
+		if line, err := checkParam(p, fm.paramNodes[i], seen); err != nil {
+			return nil, fail(line+yamlOffset, "%v", err)
 		}
 		seen[p.Name] = true
-		if _, err := p.literal(p.Default); err != nil {
-			return nil, fail(max(p.defaultLine, p.line)+yamlOffset, "parameter %q: invalid default: %v", p.Name, err)
-		}
 	}
 
 	sqlLines := lines[end+1:]
@@ -220,6 +217,42 @@ func ParseRule(file string, data []byte) (*Rule, error) {
 		}
 	}
 	return r, nil
+}
+
+// checkParam checks the name, type and default of parameter p, read from
+// the YAML mapping n, where seen holds the names of the parameters before
+// it. It returns the YAML line of the fault.
+func checkParam(p *Param, n *yamlNode, seen map[string]bool) (int, error) {
+	lineOf := func(key string) int {
+		if line, ok := n.KeyAt[key]; ok {
+			return line
+		}
+		return n.Line
+	}
+	switch {
+	case p.Name == "":
+		return lineOf("name"), errors.New("missing parameter name: add a name key")
+	case !idPattern.MatchString(p.Name) || builtinPlaceholders[p.Name]:
+		return lineOf("name"), fmt.Errorf("invalid parameter name %q: use lower case letters, digits and _, and none of since, until, baseline_since, window, window_seconds", p.Name)
+	case seen[p.Name]:
+		return lineOf("name"), fmt.Errorf("parameter %q is declared twice", p.Name)
+	case p.Type == "":
+		return lineOf("type"), fmt.Errorf("parameter %q: missing type: add a type key, one of %s", p.Name, typeNames)
+	case !knownType(p.Type):
+		return lineOf("type"), fmt.Errorf("parameter %q: unknown type %q: use %s", p.Name, p.Type, typeNames)
+	}
+	def := n.Map["default"]
+	if def.isNull() {
+		if p.isList() {
+			// A list parameter without a default is an empty list.
+			return 0, nil
+		}
+		return lineOf("default"), fmt.Errorf("parameter %q: missing default: %s", p.Name, p.valueHint())
+	}
+	if line, err := p.checkValue(def); err != nil {
+		return line, fmt.Errorf("parameter %q: invalid default: %w", p.Name, err)
+	}
+	return 0, nil
 }
 
 // Format writes the rule as a rule file that ParseRule reads back to the
@@ -408,7 +441,10 @@ func decodeFrontMatter(root *yamlNode) (*frontMatter, *frontMatterError) {
 			}
 			for _, k := range it.Keys {
 				if !paramKeys[k] {
-					return nil, &yamlError{it.KeyAt[k], fmt.Sprintf("unknown parameter key %q", k)}
+					return nil, &yamlError{it.KeyAt[k], fmt.Sprintf("unknown parameter key %q: use name, type, default, unit and description", k)}
+				}
+				if k != "default" && it.Map[k].Kind != 's' {
+					return nil, &yamlError{it.KeyAt[k], fmt.Sprintf("parameter %s must be text", k)}
 				}
 			}
 			fm.Parameters = append(fm.Parameters, Param{
@@ -416,6 +452,7 @@ func decodeFrontMatter(root *yamlNode) (*frontMatter, *frontMatterError) {
 				Unit: it.Map["unit"].Text(), Description: it.Map["description"].Text(), line: it.Line,
 				defaultLine: it.KeyAt["default"],
 			})
+			fm.paramNodes = append(fm.paramNodes, it)
 		}
 	}
 	return fm, nil

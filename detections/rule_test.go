@@ -61,6 +61,15 @@ func TestParseRuleErrorsPositioned(t *testing.T) {
 		{"indentation", "    unit: records", "      unit: records", 16, "mapping values are not allowed"},
 		{"attack", "technique: T1046", "technique: scan", 6, "invalid attack"},
 		{"no end", "---*/", "--", 21, "ends the front matter"},
+		{"missing default", "    default: 3\n", "", 13, `parameter "min_count": missing default: give a whole number`},
+		{"empty default", "default: 3", "default:", 15, "missing default"},
+		{"default as written", "default: 3", "default: 3.0", 15, `invalid default: "3.0" is not a whole number`},
+		{"unknown type", "type: int", "type: integer", 14, `unknown type "integer": use int, float, string, ports, cidrs or strings`},
+		{"missing type", "    type: int\n", "", 13, "missing type"},
+		{"bad item of a list default", "type: int\n    default: 3", "type: ports\n    default:\n      - 22\n      - 99999", 17, `invalid port "99999"`},
+		{"list default for an int", "default: 3", "default: [3]", 15, "found a list"},
+		{"dedented key in a list", "    unit: records", "   unit: records", 16, "did not find expected '-' indicator"},
+		{"dedented key in a mapping", "  - tactic: TA0007\n    technique: T1046", "  - tactic: TA0007\n    technique: T1046\n   tags: [x]", 9, "did not find expected"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -76,6 +85,34 @@ func TestParseRuleErrorsPositioned(t *testing.T) {
 				t.Errorf("error = %v, want it to contain %q", err, c.want)
 			}
 		})
+	}
+}
+
+// A YAML syntax error gives its line once, as the line of the file.
+func TestParseRuleSyntaxErrorLineOnce(t *testing.T) {
+	_, err := ParseRule("bad.sql", []byte(strings.Replace(validRule, "    unit: records", "   unit: records", 1)))
+	var pe *ParseError
+	if !errors.As(err, &pe) {
+		t.Fatalf("error = %v, want a *ParseError", err)
+	}
+	if strings.Contains(pe.Err.Error(), "line ") {
+		t.Errorf("error %q gives a second line number", err)
+	}
+	if want := "bad.sql:16: invalid rule: front matter: did not find expected '-' indicator"; err.Error() != want {
+		t.Errorf("error = %q, want %q", err, want)
+	}
+}
+
+func TestParseRuleByteOrderMark(t *testing.T) {
+	r, err := ParseRule("bom.sql", []byte("\ufeff"+validRule))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.ID != "test_rule" {
+		t.Errorf("id = %q, want test_rule", r.ID)
+	}
+	if r.SQLLine != 20 {
+		t.Errorf("SQLLine = %d, want 20", r.SQLLine)
 	}
 }
 

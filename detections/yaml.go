@@ -36,15 +36,22 @@ type yamlError struct {
 
 func (e *yamlError) Error() string { return fmt.Sprintf("line %d: %s", e.Line, e.Msg) }
 
-// parseYAML reads text into a node tree. Empty text gives a nil node.
+// byteOrderMark is the UTF-8 encoding of U+FEFF, which some editors on
+// Windows write at the start of a text file.
+const byteOrderMark = "\ufeff"
+
+// parseYAML reads text into a node tree. Empty text gives a nil node. A
+// leading byte-order mark is skipped.
 func parseYAML(text string) (*yamlNode, error) {
+	text = strings.TrimPrefix(text, byteOrderMark)
 	var doc yaml.Node
 	if err := yaml.Unmarshal([]byte(text), &doc); err != nil {
 		var te *yaml.TypeError
 		if errors.As(err, &te) {
 			return nil, &yamlError{1, strings.Join(te.Errors, "; ")}
 		}
-		return nil, &yamlError{yamlErrorLine(err), strings.TrimPrefix(err.Error(), "yaml: ")}
+		msg := yamlErrorMessage(err)
+		return nil, &yamlError{syntaxErrorLine(text, msg), msg}
 	}
 	if len(doc.Content) == 0 {
 		return nil, nil
@@ -52,18 +59,45 @@ func parseYAML(text string) (*yamlNode, error) {
 	return convertYAML(doc.Content[0])
 }
 
-// yamlErrorLine reads the line from a yaml.v3 syntax error such as
-// "yaml: line 3: mapping values are not allowed in this context".
-func yamlErrorLine(err error) int {
+// yamlErrorMessage returns the text of a yaml.v3 syntax error without its
+// "yaml: " and "line N: " prefixes, such as "did not find expected key".
+func yamlErrorMessage(err error) string {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	if rest, ok := strings.CutPrefix(msg, "line "); ok {
-		if n, _, ok := strings.Cut(rest, ":"); ok {
-			if line, err := strconv.Atoi(n); err == nil {
-				return line
+		if n, after, ok := strings.Cut(rest, ": "); ok {
+			if _, err := strconv.Atoi(n); err == nil {
+				return after
 			}
 		}
 	}
-	return 1
+	return msg
+}
+
+// syntaxErrorLine returns the 1-based line of text where the syntax error
+// msg shows up. The line in a yaml.v3 (v3.0.1) error is often that of the
+// collection around the fault, several lines earlier, and for some errors
+// it counts from 0. So the line is found by parsing leading parts of text:
+// it is a line n such that the first n-1 lines parse without this error
+// and the first n lines fail with it. A binary search needs about log2 of
+// the line count parses.
+func syntaxErrorLine(text, msg string) int {
+	lines := strings.SplitAfter(text, "\n")
+	failsWithin := func(n int) bool {
+		var doc yaml.Node
+		err := yaml.Unmarshal([]byte(strings.Join(lines[:n], "")), &doc)
+		return err != nil && yamlErrorMessage(err) == msg
+	}
+	// The first 0 lines parse, and all the lines fail with msg.
+	ok, bad := 0, len(lines)
+	for bad-ok > 1 {
+		mid := (ok + bad) / 2
+		if failsWithin(mid) {
+			bad = mid
+		} else {
+			ok = mid
+		}
+	}
+	return max(bad, 1)
 }
 
 func convertYAML(n *yaml.Node) (*yamlNode, error) {
@@ -170,4 +204,10 @@ func (n *yamlNode) Strings() ([]string, bool) {
 		out = append(out, it.Value)
 	}
 	return out, true
+}
+
+// isNull reports whether n is missing or a plain scalar that reads as null,
+// such as an empty value after a key.
+func (n *yamlNode) isNull() bool {
+	return n == nil || (n.Kind == 's' && n.Interface() == nil)
 }

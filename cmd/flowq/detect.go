@@ -37,6 +37,9 @@ type detectOptions struct {
 	memoryLimit  string
 	threads      int
 	now          func() time.Time
+	// loaded are all rules of the packs before --rule selects some, set
+	// by loadRules.
+	loaded []*detections.Rule
 }
 
 const detectLong = `Run detection rules over the dataset and report findings.
@@ -186,6 +189,7 @@ func (o *detectOptions) loadRules(g *globalOptions) (rules []*detections.Rule, b
 		bad = append(bad, errs...)
 	}
 	rules = detections.Merge(packs...)
+	o.loaded = rules
 
 	// Settings are checked against every loaded rule, so one --config file
 	// serves runs of any --rule selection.
@@ -353,6 +357,9 @@ func runDetect(ctx context.Context, g *globalOptions, o *detectOptions) error {
 	}
 	if o.allowlist != "" {
 		if cfg.Allowlist, err = detections.LoadAllowlist(o.allowlist); err != nil {
+			return usageError(err)
+		}
+		if err := cfg.Allowlist.CheckRules(o.loaded); err != nil {
 			return usageError(err)
 		}
 	}

@@ -625,3 +625,19 @@ func TestDetectNoFindingsNamesFailedRules(t *testing.T) {
 		t.Errorf("stderr has no duration as text: %s", errOut)
 	}
 }
+
+// An allowlist section for a rule id that no pack has is an invalid flag,
+// while a section for a loaded rule left out by --rule is fine.
+func TestDetectAllowlistUnknownRule(t *testing.T) {
+	data := detectDataset(t)
+	bad := writeTestFile(t, "allow.yaml", "rules:\n  ssh_brutefroce:\n    cidrs: [203.0.113.66]\n")
+	code, _, errOut := runCLI(t, append([]string{"detect", "--data", data, "--allowlist", bad}, detectWindowArgs...)...)
+	if code != exitUsage || !strings.Contains(errOut, "ssh_brutefroce") || !strings.Contains(errOut, "line 2") {
+		t.Errorf("exit status = %d, stderr %q; want %d naming ssh_brutefroce on line 2", code, errOut, exitUsage)
+	}
+	good := writeTestFile(t, "allow.yaml", "rules:\n  rdp_bruteforce:\n    cidrs: [203.0.113.66]\n")
+	code, _, errOut = runCLI(t, append([]string{"detect", "--data", data, "--allowlist", good, "--rule", "ssh_bruteforce", "--fail-on", "none"}, detectWindowArgs...)...)
+	if code != exitOK {
+		t.Errorf("section of an unselected rule: exit status = %d, stderr %q", code, errOut)
+	}
+}
