@@ -40,8 +40,9 @@
 // # Parameters
 //
 // The SQL refers to a parameter as {{name}}. Before a rule runs, every
-// placeholder is replaced by an SQL literal of the parameter's type: int,
-// float, string, ports (a list of ports and port ranges such as 5900-5910),
+// placeholder is replaced by an SQL literal of the parameter's type: int
+// and float (0 or more, since parameters are counts, sizes, rates and
+// multipliers), string, ports (a list of ports and port ranges such as 5900-5910),
 // cidrs (a list of addresses and networks) or strings. Values are checked
 // against the type before they are written, so a value can never change the
 // structure of the query. The value is the default of the front matter,

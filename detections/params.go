@@ -315,11 +315,17 @@ func (p *Param) literal(v any) (string, error) {
 		if err != nil {
 			return "", err
 		}
+		if n < 0 {
+			return "", fmt.Errorf("%d is negative: give 0 or more", n)
+		}
 		return strconv.FormatInt(n, 10), nil
 	case TypeFloat:
 		f, err := toFloat(v)
 		if err != nil {
 			return "", err
+		}
+		if f < 0 {
+			return "", fmt.Errorf("%v is negative: give 0 or more", f)
 		}
 		return strconv.FormatFloat(f, 'g', -1, 64) + "::DOUBLE", nil
 	case TypeString:

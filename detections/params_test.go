@@ -219,3 +219,16 @@ func TestSettingsCheckPlainValues(t *testing.T) {
 		t.Errorf("error = %q, want %q", err, want)
 	}
 }
+
+func TestSettingsRejectNegativeNumbers(t *testing.T) {
+	rules := []*Rule{builtinRule(t, "ssh_bruteforce"), builtinRule(t, "exfil_volume_anomaly")}
+	for _, set := range []string{"ssh_bruteforce.min_attempts=-1", "exfil_volume_anomaly.k=-0.5"} {
+		s := Settings{}
+		if err := s.ParseSet(set); err != nil {
+			t.Fatalf("ParseSet(%q): %v", set, err)
+		}
+		if err := s.Check(rules); err == nil || !strings.Contains(err.Error(), "negative") {
+			t.Errorf("--set %s: err = %v, want one that says the value is negative", set, err)
+		}
+	}
+}

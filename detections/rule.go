@@ -343,18 +343,39 @@ func ParseDuration(s string) (time.Duration, error) {
 	if d, err := time.ParseDuration(s); err == nil {
 		return d, nil
 	}
-	if len(s) >= 2 {
-		n, err := strconv.Atoi(s[:len(s)-1])
-		if err == nil && n >= 0 {
-			switch s[len(s)-1] {
-			case 'd':
-				return time.Duration(n) * 24 * time.Hour, nil
-			case 'w':
-				return time.Duration(n) * 7 * 24 * time.Hour, nil
-			}
+	// Leading whole weeks and days, then an optional Go duration: 2w,
+	// 7d, 1d12h, 1w2d6h30m.
+	var total time.Duration
+	rest := s
+	for _, unit := range []struct {
+		suffix byte
+		size   time.Duration
+	}{{'w', 7 * 24 * time.Hour}, {'d', 24 * time.Hour}} {
+		i := 0
+		for i < len(rest) && rest[i] >= '0' && rest[i] <= '9' {
+			i++
 		}
+		if i == 0 || i == len(rest) || rest[i] != unit.suffix {
+			continue
+		}
+		n, err := strconv.Atoi(rest[:i])
+		if err != nil {
+			break
+		}
+		total += time.Duration(n) * unit.size
+		rest = rest[i+1:]
 	}
-	return 0, fmt.Errorf("invalid duration %q: give a number and a unit such as 10m, 1h or 7d", s)
+	if rest == s {
+		return 0, fmt.Errorf("invalid duration %q: give a number and a unit such as 10m, 1h, 7d or 1d12h", s)
+	}
+	if rest != "" {
+		d, err := time.ParseDuration(rest)
+		if err != nil || d < 0 {
+			return 0, fmt.Errorf("invalid duration %q: give a number and a unit such as 10m, 1h, 7d or 1d12h", s)
+		}
+		total += d
+	}
+	return total, nil
 }
 
 // FormatDuration writes d in the largest whole unit of d, minutes, hours

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/flowq/flowq/detections"
 	"github.com/flowq/flowq/internal/s3store"
 )
 
@@ -57,25 +58,11 @@ func parseTimeBound(flag, s string, now time.Time) (time.Time, error) {
 	return time.Time{}, usageError(fmt.Errorf("invalid --%s %q: give a date (2026-11-01), an RFC 3339 time (2026-11-01T08:00:00Z) or a duration before now (90m, 24h, 7d, 2w)", flag, s))
 }
 
-// parseAgo reads Go durations plus the units d (days) and w (weeks).
+// parseAgo reads a positive duration: Go durations plus leading weeks and
+// days, such as 7d or 1d12h.
 func parseAgo(s string) (time.Duration, bool) {
-	if d, err := time.ParseDuration(s); err == nil && d > 0 {
-		return d, true
-	}
-	if len(s) < 2 {
-		return 0, false
-	}
-	n, err := strconv.Atoi(s[:len(s)-1])
-	if err != nil || n <= 0 {
-		return 0, false
-	}
-	switch s[len(s)-1] {
-	case 'd':
-		return time.Duration(n) * 24 * time.Hour, true
-	case 'w':
-		return time.Duration(n) * 7 * 24 * time.Hour, true
-	}
-	return 0, false
+	d, err := detections.ParseDuration(s)
+	return d, err == nil && d > 0
 }
 
 // parseSize reads a byte size such as 512MiB, 2GB or 1048576.

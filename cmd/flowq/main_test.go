@@ -109,6 +109,8 @@ func TestParseTimeBound(t *testing.T) {
 		"7d":                        "2026-11-27T12:00:00Z",
 		"2w":                        "2026-11-20T12:00:00Z",
 		"90m":                       "2026-12-04T10:30:00Z",
+		"1d12h":                     "2026-12-03T00:00:00Z",
+		"1w1d":                      "2026-11-26T12:00:00Z",
 	}
 	for in, want := range cases {
 		got, err := parseTimeBound("since", in, now)
@@ -116,7 +118,7 @@ func TestParseTimeBound(t *testing.T) {
 			t.Errorf("%s: got %v, %v; want %s", in, got, err, want)
 		}
 	}
-	for _, bad := range []string{"0d", "-3h", "tomorrow", "2026-13-01"} {
+	for _, bad := range []string{"0d", "-3h", "tomorrow", "2026-13-01", "1d-3h", "12h1d", "d", "1x"} {
 		if _, err := parseTimeBound("since", bad, now); err == nil {
 			t.Errorf("%s: no error", bad)
 		}
