@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -28,6 +29,30 @@ type AllowEntry struct {
 	CIDRs      []netip.Prefix
 	Interfaces []string
 	Ports      []int
+}
+
+// Add adds the entries of b to a, so that a allows what either allowed.
+// Check each allowlist with CheckRules before adding it: the result keeps
+// the file and lines of a alone.
+func (a *Allowlist) Add(b *Allowlist) {
+	if b == nil {
+		return
+	}
+	a.Global = a.Global.plus(b.Global)
+	for id, e := range b.Rules {
+		if a.Rules == nil {
+			a.Rules = map[string]AllowEntry{}
+		}
+		a.Rules[id] = a.Rules[id].plus(e)
+	}
+}
+
+func (e AllowEntry) plus(o AllowEntry) AllowEntry {
+	return AllowEntry{
+		CIDRs:      append(slices.Clip(e.CIDRs), o.CIDRs...),
+		Interfaces: append(slices.Clip(e.Interfaces), o.Interfaces...),
+		Ports:      append(slices.Clip(e.Ports), o.Ports...),
+	}
 }
 
 // LoadAllowlist reads an allowlist file:

@@ -347,3 +347,24 @@ func TestLoadThreatListMissingFile(t *testing.T) {
 		t.Errorf("error %q does not name the file", err)
 	}
 }
+
+func TestAllowlistAdd(t *testing.T) {
+	a := &Allowlist{}
+	a.Add(&Allowlist{Global: AllowEntry{Ports: []int{123}}})
+	a.Add(&Allowlist{Rules: map[string]AllowEntry{"ssh_bruteforce": {CIDRs: []netipPrefix{mustPrefix(t, "203.0.113.0/24")}}}})
+	a.Add(nil)
+	port := 123
+	cases := []struct {
+		f    Finding
+		want bool
+	}{
+		{Finding{RuleID: "dos_target", DstPort: &port}, true},
+		{Finding{RuleID: "ssh_bruteforce", SrcAddr: "203.0.113.66"}, true},
+		{Finding{RuleID: "rdp_bruteforce", SrcAddr: "203.0.113.66"}, false},
+	}
+	for _, c := range cases {
+		if got := a.Allows(&c.f); got != c.want {
+			t.Errorf("Allows(%s %s) = %v, want %v", c.f.RuleID, c.f.SrcAddr, got, c.want)
+		}
+	}
+}

@@ -29,7 +29,7 @@ type detectOptions struct {
 	rules        []string
 	sets         []string
 	config       string
-	allowlist    string
+	allowlists   []string
 	threatLists  []string
 	baseline     string
 	format       string
@@ -95,7 +95,7 @@ func newDetectCmd(g *globalOptions) *cobra.Command {
 	o.windowFlags(f)
 	o.scopeFlags(f)
 	o.ruleFlags(f, "run only these rule ids (repeat or separate with commas)")
-	f.StringVar(&o.allowlist, "allowlist", "", "YAML allowlist of cidrs, interfaces and ports, global or per rule")
+	f.StringArrayVar(&o.allowlists, "allowlist", nil, "YAML allowlist of cidrs, interfaces and ports, global or per rule (repeatable)")
 	o.threatListFlag(f)
 	f.StringVar(&o.format, "format", "table", "output format: table, json (one object a line) or ocsf")
 	f.StringVar(&o.failOn, "fail-on", "high", "exit with status 8 when a finding has this severity or higher: info, low, medium, high, critical or none")
@@ -355,13 +355,18 @@ func runDetect(ctx context.Context, g *globalOptions, o *detectOptions) error {
 	if err != nil {
 		return err
 	}
-	if o.allowlist != "" {
-		if cfg.Allowlist, err = detections.LoadAllowlist(o.allowlist); err != nil {
+	for _, file := range o.allowlists {
+		a, err := detections.LoadAllowlist(file)
+		if err != nil {
 			return usageError(err)
 		}
-		if err := cfg.Allowlist.CheckRules(o.loaded); err != nil {
+		if err := a.CheckRules(o.loaded); err != nil {
 			return usageError(err)
 		}
+		if cfg.Allowlist == nil {
+			cfg.Allowlist = &detections.Allowlist{}
+		}
+		cfg.Allowlist.Add(a)
 	}
 	for _, e := range bad {
 		g.logger.Error("rule skipped", "err", e)

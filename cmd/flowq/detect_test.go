@@ -641,3 +641,14 @@ func TestDetectAllowlistUnknownRule(t *testing.T) {
 		t.Errorf("section of an unselected rule: exit status = %d, stderr %q", code, errOut)
 	}
 }
+
+// Several --allowlist files add up.
+func TestDetectAllowlistRepeatable(t *testing.T) {
+	ports := writeTestFile(t, "ports.yaml", "ports: [123]\n")
+	hosts := writeTestFile(t, "hosts.yaml", "cidrs: [203.0.113.66]\n")
+	args := append([]string{"detect", "--data", detectDataset(t), "--format", "json", "--allowlist", ports, "--allowlist", hosts}, detectWindowArgs...)
+	code, out, errOut := runCLI(t, args...)
+	if code != exitOK || strings.TrimSpace(out) != "" {
+		t.Errorf("exit status = %d, stdout %q, stderr %q; want 0 and the finding suppressed", code, out, errOut)
+	}
+}
