@@ -61,6 +61,8 @@ func (f *Finding) JSON() FindingJSON {
 // WriteJSON writes one JSON object a line.
 func WriteJSON(w io.Writer, findings []*Finding) error {
 	enc := json.NewEncoder(w)
+	// Entities read "a -> b", not "a -\u003e b", so grep finds them.
+	enc.SetEscapeHTML(false)
 	for _, f := range findings {
 		if err := enc.Encode(f.JSON()); err != nil {
 			return err
@@ -72,6 +74,8 @@ func WriteJSON(w io.Writer, findings []*Finding) error {
 // WriteOCSF writes one OCSF Detection Finding (class_uid 2004) a line.
 func WriteOCSF(w io.Writer, findings []*Finding, version string) error {
 	enc := json.NewEncoder(w)
+	// Entities read "a -> b", not "a -\u003e b", so grep finds them.
+	enc.SetEscapeHTML(false)
 	for _, f := range findings {
 		if err := enc.Encode(f.OCSF(version)); err != nil {
 			return err

@@ -44,3 +44,19 @@ func TestOCSFDirection(t *testing.T) {
 		}
 	}
 }
+
+func TestWriteJSONKeepsArrows(t *testing.T) {
+	f := &Finding{RuleID: "ssh_bruteforce", Entity: "203.0.113.66 -> 10.1.1.10:22", FirstSeen: testStart, LastSeen: testStart}
+	for name, write := range map[string]func(*bytes.Buffer) error{
+		"json": func(b *bytes.Buffer) error { return WriteJSON(b, []*Finding{f}) },
+		"ocsf": func(b *bytes.Buffer) error { return WriteOCSF(b, []*Finding{f}, "test") },
+	} {
+		var b bytes.Buffer
+		if err := write(&b); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), "203.0.113.66 -> 10.1.1.10:22") {
+			t.Errorf("%s output does not contain the entity as written: %s", name, b.String())
+		}
+	}
+}

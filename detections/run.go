@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"math/big"
 	"regexp"
 	"slices"
@@ -101,7 +102,8 @@ type Result struct {
 	Findings []*Finding
 	// Suppressed counts the findings that the allowlist dropped.
 	Suppressed int
-	// Errors are the rules that failed, as *RuleError values.
+	// Errors are the rules that failed, as *RuleError values, and a
+	// failure to collect evidence, after which findings lack evidence.
 	Errors []error
 	// Rules counts the rules that ran.
 	Rules int
@@ -280,8 +282,12 @@ func ReproduceSQL(r *Rule, c *Config) (string, error) {
 		return "", err
 	}
 	script := strings.Join(setupStatements(c.Window, c.Accounts, c.Regions, r.Baseline && c.Baseline > 0), ";\n") + ";\n"
-	if t := threatListSQL(c.ThreatList); t != "" {
-		script += t + ";\n"
+	// A threat list can hold many thousand networks, so only the scripts
+	// of rules that read it carry it.
+	if strings.Contains(r.SQL, "threat_list") {
+		if t := threatListSQL(c.ThreatList); t != "" {
+			script += t + ";\n"
+		}
 	}
 	return script + sql + ";\n", nil
 }
@@ -313,7 +319,7 @@ func Run(ctx context.Context, engine *query.Engine, rules []*Rule, c Config) (*R
 	}
 	for _, stmt := range setup {
 		if _, err := conn.Exec(ctx, stmt); err != nil {
-			if query.KindOf(err) == query.KindNoData {
+			if errors.Is(err, query.ErrNoDataInRange) {
 				return nil, noRecords(c.Window)
 			}
 			return nil, fmt.Errorf("read the detection window: %w", err)
@@ -366,7 +372,7 @@ func Run(ctx context.Context, engine *query.Engine, rules []*Rule, c Config) (*R
 		if query.KindOf(err) == query.KindInterrupted {
 			return nil, err
 		}
-		res.Errors = append(res.Errors, &RuleError{RuleID: "evidence", Err: fmt.Errorf("collect evidence: %w", err)})
+		res.Errors = append(res.Errors, fmt.Errorf("collect the evidence of the findings: %w", err))
 	}
 	sort.SliceStable(res.Findings, func(i, j int) bool {
 		a, b := res.Findings[i], res.Findings[j]
@@ -381,6 +387,35 @@ func Run(ctx context.Context, engine *query.Engine, rules []*Rule, c Config) (*R
 	return res, nil
 }
 
+// checkOneSelect rejects a query that is not one SELECT statement, such as
+// a DELETE of window_flows before the SELECT, which would change what the
+// other rules of the run see. DuckDB's parser decides: json_serialize_sql
+// serialises SELECT statements only. Syntax errors pass here and are
+// reported when the query runs, with their line.
+func checkOneSelect(ctx context.Context, conn *query.Conn, sql string) error {
+	var kind string
+	var statements int64
+	rows, err := conn.Query(ctx, `SELECT coalesce(json_extract_string(j, '$.error_type'), ''), coalesce(json_array_length(j, '$.statements'), 0)
+FROM (SELECT json_serialize_sql(?::VARCHAR) AS j)`, sql)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if rows.Next() {
+		vals := rows.Values()
+		kind, _ = vals[0].(string)
+		n, _ := number(vals[1])
+		statements, _ = n.(int64)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if kind == "not implemented" || statements > 1 {
+		return errors.New("invalid rule: the query must be one SELECT statement (WITH ... SELECT is fine): rules read the window tables and must not change them")
+	}
+	return nil
+}
+
 func noRecords(w Window) error {
 	return fmt.Errorf("%w [%s, %s)", ErrNoRecords, w.Since.UTC().Format(time.RFC3339), w.Until.UTC().Format(time.RFC3339))
 }
@@ -393,6 +428,9 @@ func runRule(ctx context.Context, conn *query.Conn, r *Rule, c *Config) ([]*Find
 	}
 	reproduce, err := ReproduceSQL(r, c)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkOneSelect(ctx, conn, sql); err != nil {
 		return nil, err
 	}
 	rows, err := conn.Query(ctx, sql)
@@ -513,6 +551,10 @@ func mergeColumn(f *Finding, name string, v any, seen bool) {
 		return
 	}
 	n, ok := number(v)
+	if x, isFloat := n.(float64); isFloat && (math.IsNaN(x) || math.IsInf(x, 0)) {
+		// JSON has no Inf or NaN, so such a value is a detail: "+Inf".
+		ok = false
+	}
 	if !ok {
 		if _, has := f.Details[name]; !has {
 			if t, isTime := v.(time.Time); isTime {
@@ -590,6 +632,11 @@ func addEvidence(ctx context.Context, conn *query.Conn, findings []*Finding, lim
 	var order []string
 	for i, f := range findings {
 		sig := evidenceSignature(f)
+		if !strings.Contains(sig, " ") {
+			// A finding that names no address, port, protocol or
+			// interface has no records of its own to show.
+			continue
+		}
 		if _, ok := groups[sig]; !ok {
 			order = append(order, sig)
 		}
@@ -678,14 +725,17 @@ func addEvidenceGroup(ctx context.Context, conn *query.Conn, findings []*Finding
 	where := "w.start_time <= k.last_seen AND w.end_time >= k.first_seen"
 	cols := `w.start_time, w.end_time, w.interface_id, w.srcaddr, w.srcport, w.dstaddr, w.dstport,
   w.protocol, w.packets, w.bytes, w.action, w.flow_direction`
-	order := "w.bytes DESC NULLS LAST, w.packets DESC NULLS LAST, w.start_time, w.srcport"
+	// Ordering by every column puts records with equal byte counts in the
+	// same order in every run.
+	order := `w.bytes DESC NULLS LAST, w.packets DESC NULLS LAST, w.start_time, w.end_time, w.srcaddr, w.srcport,
+  w.dstaddr, w.dstport, w.protocol, w.interface_id, w.action, w.flow_direction`
 	if table == "window_status" {
 		// Its records have no traffic columns, so the evidence shows them
 		// as NULL, as the flow log does.
 		cols = `w.start_time, w.end_time, w.interface_id, NULL::VARCHAR AS srcaddr, NULL::INTEGER AS srcport,
   NULL::VARCHAR AS dstaddr, NULL::INTEGER AS dstport, NULL::INTEGER AS protocol, NULL::BIGINT AS packets,
   NULL::BIGINT AS bytes, w.action, w.log_status`
-		order = "w.start_time, w.interface_id"
+		order = "w.start_time, w.interface_id, w.end_time, w.action"
 		// The table also contains NODATA records, which only mean that no
 		// traffic passed. The evidence of lost telemetry is SKIPDATA.
 		where += " AND w.log_status = 'SKIPDATA'"
@@ -721,6 +771,9 @@ ORDER BY w.i, spread, %s`,
 			v := vals[i+1]
 			if n, ok := number(v); ok {
 				v = n
+			}
+			if x, ok := v.(float64); ok && (math.IsNaN(x) || math.IsInf(x, 0)) {
+				v = fmt.Sprint(x)
 			}
 			if t, ok := v.(time.Time); ok {
 				v = t.UTC().Format(time.RFC3339)

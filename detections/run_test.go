@@ -1,6 +1,7 @@
 package detections
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"strings"
@@ -155,5 +156,57 @@ func TestRuleFirstSeenType(t *testing.T) {
 	}
 	if len(res.Errors) != 1 || !strings.Contains(res.Errors[0].Error(), "first_seen of type BIGINT") {
 		t.Errorf("rule errors = %v, want one naming first_seen of type BIGINT", res.Errors)
+	}
+}
+
+// A rule must be one SELECT: a DELETE before it would change what the
+// other rules see.
+func TestRuleMustBeOneSelect(t *testing.T) {
+	for name, sql := range map[string]string{
+		"delete first": "DELETE FROM window_flows WHERE srcaddr = '203.0.113.66';\nSELECT srcaddr AS entity, min(start_time) AS first_seen, max(end_time) AS last_seen FROM window_flows GROUP BY srcaddr\n",
+		"two selects":  "SELECT 1;\nSELECT srcaddr AS entity, min(start_time) AS first_seen, max(end_time) AS last_seen FROM window_flows GROUP BY srcaddr\n",
+		"pragma":       "PRAGMA version\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			r, err := ParseRule("pack/user_rule.sql", []byte(userRuleHead+sql))
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := runErr(t, dataset(t, sshFlows()), []*Rule{r, builtinRule(t, "ssh_bruteforce")}, testConfig())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Errors) != 1 || !strings.Contains(res.Errors[0].Error(), "one SELECT statement") {
+				t.Errorf("rule errors = %v, want one that asks for one SELECT statement", res.Errors)
+			}
+			if len(res.Findings) != 1 || res.Findings[0].RuleID != "ssh_bruteforce" {
+				t.Errorf("findings = %v, want the one of ssh_bruteforce", res.Findings)
+			}
+		})
+	}
+}
+
+// A count that is infinite becomes a detail, so JSON output still works,
+// and a finding that names no endpoint gets no evidence.
+func TestRuleInfiniteCountAndNoEndpoint(t *testing.T) {
+	text := userRuleHead + "SELECT 'all traffic' AS entity, min(start_time) AS first_seen, max(end_time) AS last_seen,\n  sum(bytes) / 0.0 AS ratio, count(*) AS records\nFROM window_flows\n"
+	r, err := ParseRule("pack/user_rule.sql", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := runRules(t, dataset(t, sshFlows()), []*Rule{r}, Config{})
+	if len(res.Findings) != 1 {
+		t.Fatalf("%d findings, want 1", len(res.Findings))
+	}
+	f := res.Findings[0]
+	if f.Details["ratio"] != "+Inf" {
+		t.Errorf("details = %v, want ratio +Inf", f.Details)
+	}
+	if len(f.Evidence) != 0 {
+		t.Errorf("evidence = %v, want none", f.Evidence)
+	}
+	var b bytes.Buffer
+	if err := WriteJSON(&b, res.Findings); err != nil {
+		t.Errorf("WriteJSON: %v", err)
 	}
 }

@@ -175,8 +175,12 @@ func (o *detectOptions) loadRules(g *globalOptions) (rules []*detections.Rule, b
 		}
 	}
 	for _, dir := range o.packs {
-		if _, err := os.Stat(dir); err != nil {
+		info, err := os.Stat(dir)
+		if err != nil {
 			return nil, nil, nil, usageError(fmt.Errorf("invalid --pack %q: %w", dir, err))
+		}
+		if !info.IsDir() && !strings.HasSuffix(dir, ".sql") {
+			return nil, nil, nil, usageError(fmt.Errorf("invalid --pack %q: give a folder of .sql rule files or one .sql file", dir))
 		}
 		p, errs := detections.LoadPack(dir)
 		for _, r := range p {
@@ -337,9 +341,11 @@ func runDetect(ctx context.Context, g *globalOptions, o *detectOptions) error {
 	default:
 		return usageError(fmt.Errorf("invalid --format %q: use table, json or ocsf", o.format))
 	}
-	if err := checkEngineFlags(o.memoryLimit, o.threads); err != nil {
+	memoryLimit, err := checkEngineFlags(o.memoryLimit, o.threads)
+	if err != nil {
 		return err
 	}
+	o.memoryLimit = memoryLimit
 	w, err := o.window()
 	if err != nil {
 		return err
@@ -347,6 +353,9 @@ func runDetect(ctx context.Context, g *globalOptions, o *detectOptions) error {
 	rules, bad, settings, err := o.loadRules(g)
 	if err != nil {
 		return err
+	}
+	for _, e := range bad {
+		g.logger.Error("rule skipped", "err", e)
 	}
 	if len(rules) == 0 {
 		return usageError(fmt.Errorf("no rules to run: %s", noRulesReason(o, bad)))
@@ -368,9 +377,6 @@ func runDetect(ctx context.Context, g *globalOptions, o *detectOptions) error {
 		}
 		cfg.Allowlist.Add(a)
 	}
-	for _, e := range bad {
-		g.logger.Error("rule skipped", "err", e)
-	}
 
 	engine, err := query.Open(ctx, query.Options{Data: o.data, Since: cfg.DataSince(), Until: w.Until,
 		Accounts: o.accounts, Regions: o.regions, MemoryLimit: o.memoryLimit, Threads: o.threads,
@@ -383,7 +389,11 @@ func runDetect(ctx context.Context, g *globalOptions, o *detectOptions) error {
 	start := time.Now()
 	res, err := detections.Run(ctx, engine, rules, cfg)
 	if errors.Is(err, detections.ErrNoRecords) {
-		return &statusError{code: exitNoData, err: fmt.Errorf("%w in %q: convert the flow logs of that period first, or choose another --since and --until", err, o.data)}
+		hint := "convert the flow logs of that period first, or choose another --since and --until"
+		if len(o.accounts) > 0 || len(o.regions) > 0 {
+			hint += "; check --account and --region, which match account ids and region names exactly"
+		}
+		return &statusError{code: exitNoData, err: fmt.Errorf("%w in %q: %s", err, o.data, hint)}
 	}
 	if err != nil {
 		return sqlError(err)
@@ -403,6 +413,11 @@ func runDetect(ctx context.Context, g *globalOptions, o *detectOptions) error {
 			return &statusError{code: exitFindings, err: fmt.Errorf("%s at or above severity %s", plural(n, "finding"), failOn)}
 		}
 	}
+	for _, e := range res.Errors {
+		if query.KindOf(e) == query.KindOutOfMemory {
+			return &statusError{code: exitOutOfMemory, err: fmt.Errorf("%w\nDuckDB ran out of memory: raise --memory-limit or narrow --since/--until", e)}
+		}
+	}
 	if n := len(res.Errors) + len(bad); n > 0 {
 		return &statusError{code: exitSQL, err: fmt.Errorf("%s invalid or failed; the others ran", pluralVerb(n, "rule", "was", "were"))}
 	}
@@ -410,8 +425,8 @@ func runDetect(ctx context.Context, g *globalOptions, o *detectOptions) error {
 }
 
 // writeFindings writes findings in format. In a table, a run without
-// findings says so, and says how many rules failed, since those may have
-// found something.
+// findings prints "no findings" and the number of rules that failed, since
+// those may have found something.
 func writeFindings(w io.Writer, format string, findings []*detections.Finding, failed int) error {
 	switch format {
 	case "json":

@@ -575,7 +575,7 @@ FROM window_flows WHERE dstport = 22 GROUP BY srcaddr
 
 func TestDetectInvalidEngineFlagsAreUsageErrors(t *testing.T) {
 	data := detectDataset(t)
-	for _, flag := range [][]string{{"--threads", "-3"}, {"--memory-limit", "lots"}} {
+	for _, flag := range [][]string{{"--threads", "-3"}, {"--threads", "100000"}, {"--memory-limit", "lots"}, {"--memory-limit", "0"}} {
 		code, _, errOut := runCLI(t, append(append([]string{"detect", "--data", data}, flag...), detectWindowArgs...)...)
 		if code != exitUsage {
 			t.Errorf("%s %s: exit status = %d, want %d; stderr %q", flag[0], flag[1], code, exitUsage, errOut)
@@ -650,5 +650,28 @@ func TestDetectAllowlistRepeatable(t *testing.T) {
 	code, out, errOut := runCLI(t, args...)
 	if code != exitOK || strings.TrimSpace(out) != "" {
 		t.Errorf("exit status = %d, stdout %q, stderr %q; want 0 and the finding suppressed", code, out, errOut)
+	}
+}
+
+// A memory limit in bytes, the form the flag's help gives, reaches DuckDB.
+func TestDetectMemoryLimitInBytes(t *testing.T) {
+	args := append([]string{"detect", "--data", detectDataset(t), "--memory-limit", "1073741824", "--fail-on", "none"}, detectWindowArgs...)
+	if code, _, errOut := runCLI(t, args...); code != exitOK {
+		t.Errorf("exit status = %d, stderr %q", code, errOut)
+	}
+}
+
+// A region that matches nothing is named in the no-data hint, and a
+// --pack file that is not a rule file is an invalid flag.
+func TestDetectNoDataHintAndPackFile(t *testing.T) {
+	data := detectDataset(t)
+	code, _, errOut := runCLI(t, append([]string{"detect", "--data", data, "--region", "US-EAST-1"}, detectWindowArgs...)...)
+	if code != exitNoData || !strings.Contains(errOut, "--region") {
+		t.Errorf("--region US-EAST-1: exit status = %d, stderr %q; want %d and a hint about --region", code, errOut, exitNoData)
+	}
+	notes := writeTestFile(t, "notes.txt", "not a rule\n")
+	code, _, errOut = runCLI(t, append([]string{"detect", "--data", data, "--pack", notes}, detectWindowArgs...)...)
+	if code != exitUsage || !strings.Contains(errOut, ".sql") {
+		t.Errorf("--pack notes.txt: exit status = %d, stderr %q; want %d", code, errOut, exitUsage)
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -102,15 +103,24 @@ func parseRange(sinceFlag, untilFlag string, now time.Time) (since, until time.T
 }
 
 // checkEngineFlags validates --memory-limit and --threads of the commands
-// that open the query engine.
-func checkEngineFlags(memoryLimit string, threads int) error {
-	if memoryLimit != "" {
-		if _, err := parseSize("memory-limit", memoryLimit); err != nil {
-			return err
-		}
+// that open a query engine, and returns the memory limit in the form
+// DuckDB reads, such as "1048576B", or "" for DuckDB's default.
+func checkEngineFlags(memoryLimit string, threads int) (string, error) {
+	// An estimate: more threads than this add memory and scheduling cost
+	// without speed, and 100,000 threads exhaust the machine.
+	maxThreads := max(64, 8*runtime.NumCPU())
+	if threads < 0 || threads > maxThreads {
+		return "", usageError(fmt.Errorf("invalid --threads %d: give 1 to %d, or 0 for one per CPU core", threads, maxThreads))
 	}
-	if threads < 0 {
-		return usageError(fmt.Errorf("invalid --threads %d: give 1 or more, or 0 for one per CPU core", threads))
+	if memoryLimit == "" {
+		return "", nil
 	}
-	return nil
+	n, err := parseSize("memory-limit", memoryLimit)
+	if err != nil {
+		return "", err
+	}
+	if n <= 0 {
+		return "", usageError(fmt.Errorf("invalid --memory-limit %q: give a size above 0, such as 512MiB or 2GB", memoryLimit))
+	}
+	return strconv.FormatInt(n, 10) + "B", nil
 }

@@ -153,9 +153,11 @@ func runNotebook(ctx context.Context, g *globalOptions, o *notebookRunOptions, t
 	if err != nil {
 		return err
 	}
-	if err := checkEngineFlags(o.memoryLimit, o.threads); err != nil {
+	memoryLimit, err := checkEngineFlags(o.memoryLimit, o.threads)
+	if err != nil {
 		return err
 	}
+	o.memoryLimit = memoryLimit
 	if o.maxRows < 1 {
 		return usageError(fmt.Errorf("invalid --max-rows %d: give 1 or more", o.maxRows))
 	}

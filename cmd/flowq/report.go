@@ -153,7 +153,7 @@ func (o *reportOptions) exfilOptions(now time.Time) (report.ExfilOptions, int64,
 			return report.ExfilOptions{}, 0, err
 		}
 	}
-	if err := checkEngineFlags(o.memoryLimit, o.threads); err != nil {
+	if o.memoryLimit, err = checkEngineFlags(o.memoryLimit, o.threads); err != nil {
 		return report.ExfilOptions{}, 0, err
 	}
 	if s3store.IsURL(o.out) {

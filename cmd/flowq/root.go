@@ -34,11 +34,12 @@ Exit statuses (every command):
   1    the command failed
   2    invalid flag, argument or setting
   3    convert: some objects failed or some lines were rejected
-  4    sql: the SQL is invalid or was rejected as a write to the dataset
-  5    sql, report: no data in the dataset or in the requested range;
-       report: the day is not yet complete
-  6    sql: DuckDB ran out of memory
-  7    sql: a data file could not be read
+  4    sql: the SQL is invalid or was rejected as a write to the dataset;
+       detect: a rule is invalid or failed
+  5    sql, detect, notebook, report: no data in the dataset or in the
+       requested range; report: the day is not yet complete
+  6    sql, detect, notebook, report: DuckDB ran out of memory
+  7    sql, detect, notebook, report: a data file could not be read
   8    detect: findings at or above --fail-on
   9    notebook: a notebook cell failed
   10   report: the day's egress is above --fail-over

@@ -136,9 +136,11 @@ func runSQL(ctx context.Context, g *globalOptions, o *sqlOptions, args []string)
 	if err != nil {
 		return err
 	}
-	if err := checkEngineFlags(o.memoryLimit, o.threads); err != nil {
+	memoryLimit, err := checkEngineFlags(o.memoryLimit, o.threads)
+	if err != nil {
 		return err
 	}
+	o.memoryLimit = memoryLimit
 	format, err := o.outputFormat(g)
 	if err != nil {
 		return err
