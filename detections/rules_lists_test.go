@@ -1,6 +1,7 @@
 package detections
 
 import (
+	"fmt"
 	"testing"
 	"time"
 )
@@ -103,4 +104,56 @@ func TestSkipdataLostTelemetryNoDataIgnored(t *testing.T) {
 		{iface: "eni-0a1b2c3d4e5f60009", src: "10.0.1.1", dst: "10.0.1.2", sport: 1, dport: 2, proto: 6, packets: 1, bytes: 40, dur: 1},
 	}
 	expectNone(t, findings(t, "skipdata_lost_telemetry", flows, Config{}))
+}
+
+// A list of thousands of networks of several prefix lengths finds the
+// addresses inside them and no other.
+func TestThreatListMatchLargeList(t *testing.T) {
+	flows := []flow{
+		{src: "10.0.2.20", dst: "198.51.100.77", sport: 50001, dport: 443, proto: 6, packets: 10, bytes: 3000, dur: 20, direction: "egress"},
+		{src: "10.0.2.20", dst: "198.51.101.77", sport: 50002, dport: 443, proto: 6, packets: 10, bytes: 3000, dur: 20, direction: "egress"},
+		{src: "2600:1f18::20", dst: "2001:db8:bad:1::5", sport: 50003, dport: 443, proto: 6, packets: 3, bytes: 180, dur: 1, direction: "egress"},
+		{src: "2600:1f18::20", dst: "2001:db8:bad:2::5", sport: 50004, dport: 443, proto: 6, packets: 3, bytes: 180, dur: 1, direction: "egress"},
+	}
+	var list ThreatList
+	for i := 0; i < 3000; i++ {
+		list = append(list, mustPrefix(t, fmt.Sprintf("100.%d.%d.%d/32", 64+i/65536, i/256%256, i%256)))
+		list = append(list, mustPrefix(t, fmt.Sprintf("203.0.%d.0/24", i%256)))
+	}
+	list = append(list, mustPrefix(t, "198.51.96.0/21"), mustPrefix(t, "2001:db8:bad:1::/64"))
+	got := findings(t, "threat_list_match", flows, Config{ThreatList: list})
+	entities := map[string]string{}
+	for _, f := range got {
+		entities[f.Entity] = f.Details["listed_network"]
+	}
+	want := map[string]string{
+		"10.0.2.20 -> 198.51.100.77":          "198.51.96.0/21",
+		"10.0.2.20 -> 198.51.101.77":          "198.51.96.0/21",
+		"2600:1f18::20 -> 2001:db8:bad:1::5": "2001:db8:bad:1::/64",
+	}
+	if len(entities) != len(want) {
+		t.Errorf("findings %v, want %v", entities, want)
+	}
+	for e, network := range want {
+		if entities[e] != network {
+			t.Errorf("%s: listed network %q, want %q", e, entities[e], network)
+		}
+	}
+}
+
+// The networks 0.0.0.0/0 and ::/0 hold every address.
+func TestThreatListMatchWholeSpace(t *testing.T) {
+	flows := []flow{
+		{src: "10.0.2.20", dst: "198.51.100.77", sport: 50001, dport: 443, proto: 6, packets: 10, bytes: 3000, dur: 20, direction: "egress"},
+		{src: "2600:1f18::20", dst: "2001:db8:bad:1::5", sport: 50003, dport: 443, proto: 6, packets: 3, bytes: 180, dur: 1, direction: "egress"},
+	}
+	got := findings(t, "threat_list_match", flows, Config{ThreatList: ThreatList{mustPrefix(t, "0.0.0.0/0"), mustPrefix(t, "::/0")}})
+	if len(got) != 2 {
+		t.Errorf("%d findings, want 2", len(got))
+	}
+	for _, f := range got {
+		if f.Details["listed_side"] != "source" {
+			t.Errorf("%s: listed_side %q, want source", f.Entity, f.Details["listed_side"])
+		}
+	}
 }

@@ -199,7 +199,7 @@ WHERE coalesce(log_status, 'OK') = 'OK' AND coalesce(start, "end") < %d%s`, wind
 	stmts = append(stmts, fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE window_status AS
 SELECT %s FROM flows WHERE log_status IN ('NODATA', 'SKIPDATA') AND coalesce("end", start) >= %d AND coalesce(start, "end") < %d%s
   AND %s`, statusColumns, since, until, scope, partitionRange(since, until)),
-		"CREATE OR REPLACE TEMP TABLE threat_list (network VARCHAR, lo BIGINT, hi BIGINT)")
+		"CREATE OR REPLACE TEMP TABLE threat_list (network VARCHAR, lo BIGINT, hi BIGINT, lo6 UHUGEINT, hi6 UHUGEINT, bits INTEGER)")
 	return stmts
 }
 
@@ -252,26 +252,31 @@ func untilSeconds(t time.Time) int64 {
 	return s
 }
 
-// threatListSQL returns INSERT statements for the threat list, or "".
-func threatListSQL(list ThreatList) string {
+// threatListStatements returns the statement that fills threat_list, or
+// none for an empty list. The networks travel as one text literal that SQL
+// splits, since DuckDB parses a VALUES list of many thousand rows slowly
+// and with much memory. Each network also gets its first and last address
+// as integers, lo and hi for IPv4 and lo6 and hi6 for IPv6, and its prefix
+// length, bits.
+func threatListStatements(list ThreatList) []string {
 	if len(list) == 0 {
-		return ""
+		return nil
 	}
-	var b strings.Builder
-	b.WriteString("INSERT INTO threat_list VALUES ")
+	rows := make([]string, len(list))
 	for i, p := range list {
-		if i > 0 {
-			b.WriteString(", ")
-		}
+		bits := p.Addr().BitLen()
+		lo := new(big.Int).SetBytes(p.Masked().Addr().AsSlice())
+		span := new(big.Int).Lsh(big.NewInt(1), uint(bits-p.Bits()))
+		hi := new(big.Int).Add(lo, span.Sub(span, big.NewInt(1)))
 		if p.Addr().Is4() {
-			lo := new(big.Int).SetBytes(p.Addr().AsSlice()).Int64()
-			hi := lo | (1<<(32-p.Bits()) - 1)
-			fmt.Fprintf(&b, "(%s, %d, %d)", sqlString(p.String()), lo, hi)
+			rows[i] = fmt.Sprintf("%s,%s,%s,,,%d", p, lo, hi, p.Bits())
 		} else {
-			fmt.Fprintf(&b, "(%s, NULL, NULL)", sqlString(p.String()))
+			rows[i] = fmt.Sprintf("%s,,,%s,%s,%d", p, lo, hi, p.Bits())
 		}
 	}
-	return b.String()
+	return []string{fmt.Sprintf(`INSERT INTO threat_list
+SELECT p[1], nullif(p[2], '')::BIGINT, nullif(p[3], '')::BIGINT, nullif(p[4], '')::UHUGEINT, nullif(p[5], '')::UHUGEINT, p[6]::INTEGER
+FROM (SELECT string_split(unnest(string_split(%s, ' ')), ',') AS p)`, sqlString(strings.Join(rows, " ")))}
 }
 
 // ReproduceSQL returns a script for flowq sql that builds the window
@@ -285,8 +290,8 @@ func ReproduceSQL(r *Rule, c *Config) (string, error) {
 	// A threat list can hold many thousand networks, so only the scripts
 	// of rules that read it carry it.
 	if strings.Contains(r.SQL, "threat_list") {
-		if t := threatListSQL(c.ThreatList); t != "" {
-			script += t + ";\n"
+		for _, stmt := range threatListStatements(c.ThreatList) {
+			script += stmt + ";\n"
 		}
 	}
 	return script + sql + ";\n", nil
@@ -314,9 +319,7 @@ func Run(ctx context.Context, engine *query.Engine, rules []*Rule, c Config) (*R
 		needBaseline = needBaseline || (r.Baseline && c.Baseline > 0)
 	}
 	setup := setupStatements(c.Window, c.Accounts, c.Regions, needBaseline)
-	if t := threatListSQL(c.ThreatList); t != "" {
-		setup = append(setup, t)
-	}
+	setup = append(setup, threatListStatements(c.ThreatList)...)
 	for _, stmt := range setup {
 		if _, err := conn.Exec(ctx, stmt); err != nil {
 			if errors.Is(err, query.ErrNoDataInRange) {

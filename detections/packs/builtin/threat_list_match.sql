@@ -31,12 +31,27 @@ WITH addrs AS (
   UNION SELECT dstaddr FROM window_flows
   WHERE dstaddr IS NOT NULL AND EXISTS (SELECT 1 FROM threat_list)
 ),
+-- An address lies in a network when its first bits equal the network's
+-- first address. One hash join per prefix length in the list compares them,
+-- so the time grows with addresses plus networks, not their product. IPv6
+-- addresses are converted only when the list has IPv6 networks.
 listed AS (
-  SELECT a.addr, min(t.network) AS network
-  FROM addrs a JOIN threat_list t ON CASE
-    WHEN t.lo IS NULL THEN coalesce(in_cidr(a.addr, t.network), false)
-    ELSE NOT contains(a.addr, ':') AND ipv4_to_int(a.addr) BETWEEN t.lo AND t.hi END
-  GROUP BY a.addr
+  SELECT m.addr, min(t.network) AS network
+  FROM (SELECT a.addr, l.bits, (a.n >> (32 - l.bits)) << (32 - l.bits) AS first
+        FROM (SELECT addr, ipv4_to_int(addr) AS n FROM addrs WHERE NOT contains(addr, ':')) a
+        CROSS JOIN (SELECT DISTINCT bits FROM threat_list WHERE lo IS NOT NULL) l) m
+  JOIN threat_list t ON t.bits = m.bits AND t.lo = m.first
+  GROUP BY m.addr
+  UNION ALL
+  SELECT m.addr, min(t.network)
+  FROM (SELECT a.addr, l.bits,
+          CASE WHEN l.bits = 0 THEN 0::UHUGEINT
+          ELSE (a.n >> (128 - l.bits)::UHUGEINT) << (128 - l.bits)::UHUGEINT END AS first
+        FROM (SELECT addr, ipv6_to_int(addr) AS n FROM addrs
+              WHERE contains(addr, ':') AND EXISTS (SELECT 1 FROM threat_list WHERE lo6 IS NOT NULL)) a
+        CROSS JOIN (SELECT DISTINCT bits FROM threat_list WHERE lo6 IS NOT NULL) l) m
+  JOIN threat_list t ON t.bits = m.bits AND t.lo6 = m.first
+  GROUP BY m.addr
 ),
 -- Inner joins with the listed addresses: when none is listed, DuckDB does
 -- not read window_flows at all. A record whose source is listed counts on
