@@ -127,8 +127,8 @@ func TestThreatListMatchLargeList(t *testing.T) {
 		entities[f.Entity] = f.Details["listed_network"]
 	}
 	want := map[string]string{
-		"10.0.2.20 -> 198.51.100.77":          "198.51.96.0/21",
-		"10.0.2.20 -> 198.51.101.77":          "198.51.96.0/21",
+		"10.0.2.20 -> 198.51.100.77":         "198.51.96.0/21",
+		"10.0.2.20 -> 198.51.101.77":         "198.51.96.0/21",
 		"2600:1f18::20 -> 2001:db8:bad:1::5": "2001:db8:bad:1::/64",
 	}
 	if len(entities) != len(want) {
