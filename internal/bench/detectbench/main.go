@@ -16,6 +16,8 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"math/rand/v2"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -98,6 +100,11 @@ func run(ctx context.Context, records int, dir string, runs int) error {
 		return err
 	}
 
+	threatTimes, err := timeThreatLists(ctx, data, window, rules, []int{10_000, 100_000})
+	if err != nil {
+		return err
+	}
+
 	ratio := packTime.Seconds() / scanTime.Seconds()
 	fmt.Printf("# Detection benchmark\n\n")
 	fmt.Printf("Command: `go run ./internal/bench/detectbench -records %d -runs %d -dir %s`\n\n", records, runs, dir)
@@ -154,7 +161,61 @@ func run(ctx context.Context, records int, dir string, runs int) error {
 		fmt.Printf("| %s | %s | %.1f |\n", m.name, ms(m.t), m.t.Seconds()/scanTime.Seconds())
 	}
 	fmt.Println()
+
+	fmt.Printf("## threat_list_match with large lists\n\n")
+	fmt.Printf("The rule alone through detections.Run over the same 24 hours, with a list of random IPv4\n")
+	fmt.Printf("networks, one in four a /24 and the others single addresses, loading the list included.\n\n")
+	fmt.Println("| networks | time |")
+	fmt.Println("| ---: | ---: |")
+	for _, tt := range threatTimes {
+		fmt.Printf("| %d | %s |\n", tt.networks, ms(tt.time))
+	}
+	fmt.Println()
 	return nil
+}
+
+// threatTime is the time of threat_list_match with a list of networks.
+type threatTime struct {
+	networks int
+	time     time.Duration
+}
+
+// timeThreatLists times threat_list_match alone with random lists of each
+// size, on an engine opened as flowq detect opens it.
+func timeThreatLists(ctx context.Context, data string, w detections.Window, rules []*detections.Rule, sizes []int) ([]threatTime, error) {
+	var rule []*detections.Rule
+	for _, r := range rules {
+		if r.ID == "threat_list_match" {
+			rule = append(rule, r)
+		}
+	}
+	if len(rule) == 0 {
+		return nil, fmt.Errorf("no built-in rule threat_list_match")
+	}
+	e, err := query.Open(ctx, query.Options{Data: data, Since: w.Since, Until: w.Until, AnyOrder: true})
+	if err != nil {
+		return nil, err
+	}
+	defer e.Close()
+	rng := rand.New(rand.NewPCG(1, 2))
+	var out []threatTime
+	for _, n := range sizes {
+		list := make(detections.ThreatList, n)
+		for i := range list {
+			a := netip.AddrFrom4([4]byte{byte(1 + rng.IntN(223)), byte(rng.IntN(256)), byte(rng.IntN(256)), byte(rng.IntN(256))})
+			bits := 32
+			if i%4 == 0 {
+				bits = 24
+			}
+			list[i] = netip.PrefixFrom(a, bits).Masked()
+		}
+		start := time.Now()
+		if _, err := detections.Run(ctx, e, rule, detections.Config{Window: detections.Window{Since: w.Since, Until: w.Until}, ThreatList: list}); err != nil {
+			return nil, err
+		}
+		out = append(out, threatTime{n, time.Since(start)})
+	}
+	return out, nil
 }
 
 // prepare generates and converts the archive once, and later runs reuse it.
