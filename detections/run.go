@@ -456,6 +456,23 @@ func runRule(ctx context.Context, conn *query.Conn, r *Rule, c *Config) ([]*Find
 			return nil, fmt.Errorf("invalid column %s of type %s: return a timestamp, such as min(start_time), not min(start)", need, typ)
 		}
 	}
+	// The columns that select evidence and match the allowlist must have
+	// the type of the flow-log column they name.
+	for _, known := range []struct{ name, kind, example string }{
+		{"src_addr", "text", "srcaddr"}, {"dst_addr", "text", "dstaddr"}, {"interface_id", "text", "interface_id"},
+		{"dst_port", "integer", "dstport"}, {"protocol", "integer", "protocol"},
+	} {
+		i, ok := index[known.name]
+		if !ok {
+			continue
+		}
+		typ := cols[i].Type
+		isText := typ == "VARCHAR"
+		isInteger := strings.HasSuffix(typ, "INT") || strings.HasSuffix(typ, "INTEGER")
+		if (known.kind == "text" && !isText) || (known.kind == "integer" && !isInteger) {
+			return nil, fmt.Errorf("invalid column %s of type %s: return %s, such as %s", known.name, typ, map[string]string{"text": "text", "integer": "an integer"}[known.kind], known.example)
+		}
+	}
 
 	byEntity := map[string]*Finding{}
 	var order []*Finding

@@ -210,3 +210,20 @@ func TestRuleInfiniteCountAndNoEndpoint(t *testing.T) {
 		t.Errorf("WriteJSON: %v", err)
 	}
 }
+
+// A dst_port that is not an integer cannot select evidence or match the
+// allowlist, so the rule fails with the column's type.
+func TestRuleKnownColumnType(t *testing.T) {
+	text := userRuleHead + "SELECT srcaddr AS entity, min(start_time) AS first_seen, max(end_time) AS last_seen, 'x' AS dst_port\nFROM window_flows GROUP BY srcaddr\n"
+	r, err := ParseRule("pack/user_rule.sql", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := runErr(t, dataset(t, sshFlows()), []*Rule{r}, testConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Errors) != 1 || !strings.Contains(res.Errors[0].Error(), "dst_port of type VARCHAR") {
+		t.Errorf("rule errors = %v, want one naming dst_port of type VARCHAR", res.Errors)
+	}
+}

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -114,7 +116,12 @@ func newDetectCmd(g *globalOptions) *cobra.Command {
 	explain := &cobra.Command{
 		Use:   "explain RULE",
 		Short: "Print a rule's description and the SQL with its parameters and window filled in",
-		Args:  cobra.ExactArgs(1),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usageError(errors.New("give one rule id, such as flowq detect explain port_scan_vertical; flowq detect list shows them"))
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runDetectExplain(g, o, args[0])
 		},
@@ -184,7 +191,7 @@ func (o *detectOptions) loadRules(g *globalOptions) (rules []*detections.Rule, b
 		}
 		p, errs := detections.LoadPack(dir)
 		for _, r := range p {
-			if earlier, ok := seen[r.ID]; ok {
+			if earlier, ok := seen[r.ID]; ok && filepath.Clean(earlier) != filepath.Clean(r.File) {
 				g.logger.Info("rule replaced", "rule", r.ID, "file", r.File, "replaces", earlier)
 			}
 			seen[r.ID] = r.File
@@ -357,6 +364,18 @@ func runDetect(ctx context.Context, g *globalOptions, o *detectOptions) error {
 	for _, e := range bad {
 		g.logger.Error("rule skipped", "err", e)
 	}
+	if len(o.threatLists) == 0 {
+		// Said at info level only to a user who chose the rule by name.
+		level := slog.LevelDebug
+		if len(o.rules) > 0 {
+			level = slog.LevelInfo
+		}
+		for _, r := range rules {
+			if strings.Contains(r.SQL, "threat_list") {
+				g.logger.Log(ctx, level, "rule finds nothing without --threat-list", "rule", r.ID)
+			}
+		}
+	}
 	if len(rules) == 0 {
 		return usageError(fmt.Errorf("no rules to run: %s", noRulesReason(o, bad)))
 	}
@@ -408,6 +427,10 @@ func runDetect(ctx context.Context, g *globalOptions, o *detectOptions) error {
 		"failed_rules", len(res.Errors)+len(bad), "since", w.Since.Format(time.RFC3339), "until", w.Until.Format(time.RFC3339),
 		"duration", time.Since(start).Round(time.Millisecond))
 
+	failed := len(res.Errors) + len(bad)
+	if failed > 0 {
+		g.logger.Warn("rules failed", "failed_rules", failed, "ran", res.Rules)
+	}
 	if failOn > 0 {
 		if n := detections.AtOrAbove(res.Findings, failOn); n > 0 {
 			return &statusError{code: exitFindings, err: fmt.Errorf("%s at or above severity %s", plural(n, "finding"), failOn)}
@@ -418,8 +441,12 @@ func runDetect(ctx context.Context, g *globalOptions, o *detectOptions) error {
 			return &statusError{code: exitOutOfMemory, err: fmt.Errorf("%w\nDuckDB ran out of memory: raise --memory-limit or narrow --since/--until", e)}
 		}
 	}
-	if n := len(res.Errors) + len(bad); n > 0 {
-		return &statusError{code: exitSQL, err: fmt.Errorf("%s invalid or failed; the others ran", pluralVerb(n, "rule", "was", "were"))}
+	if failed > 0 {
+		others := "; the others ran"
+		if res.Rules == 0 {
+			others = "; no rule ran"
+		}
+		return &statusError{code: exitSQL, err: fmt.Errorf("%s invalid or failed%s", pluralVerb(failed, "rule", "was", "were"), others)}
 	}
 	return nil
 }

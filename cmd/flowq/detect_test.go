@@ -675,3 +675,20 @@ func TestDetectNoDataHintAndPackFile(t *testing.T) {
 		t.Errorf("--pack notes.txt: exit status = %d, stderr %q; want %d", code, errOut, exitUsage)
 	}
 }
+
+func TestDetectExplainWithoutRuleID(t *testing.T) {
+	code, _, errOut := runCLI(t, "detect", "explain")
+	if code != exitUsage || !strings.Contains(errOut, "flowq detect list") {
+		t.Errorf("exit status = %d, stderr %q; want %d and a pointer to flowq detect list", code, errOut, exitUsage)
+	}
+}
+
+// Choosing threat_list_match without --threat-list says that it finds
+// nothing.
+func TestDetectThreatRuleWithoutList(t *testing.T) {
+	args := append([]string{"detect", "--data", detectDataset(t), "--rule", "threat_list_match"}, detectWindowArgs...)
+	code, _, errOut := runCLI(t, args...)
+	if code != exitOK || !strings.Contains(errOut, "without --threat-list") {
+		t.Errorf("exit status = %d, stderr %q; want 0 and a note about --threat-list", code, errOut)
+	}
+}
