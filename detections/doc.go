@@ -35,7 +35,10 @@
 // interface or pair). The key window is the time bucket that counts are
 // taken over, a Go duration that also accepts the units d and w. The key
 // baseline is true when the rule reads baseline_flows. Then come
-// parameters and investigation.
+// parameters and investigation. The optional key evidence is an SQL
+// condition on the columns of window_flows, such as action = 'ACCEPT',
+// that the evidence records of the rule's findings must also meet, so the
+// evidence shows the records the rule counted.
 //
 // # Parameters
 //

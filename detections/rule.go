@@ -59,6 +59,9 @@ type Rule struct {
 	Window        time.Duration
 	Baseline      bool
 	Investigation string
+	// Evidence is an SQL condition on the columns of window_flows that the
+	// evidence records of the rule's findings also meet, or "".
+	Evidence string
 	// SQL is the query after the front matter, placeholders unfilled.
 	SQL string
 	// File is the path or name the rule was read from; SQLLine is the line
@@ -80,6 +83,7 @@ type frontMatter struct {
 	Baseline      bool     `yaml:"baseline,omitempty"`
 	Parameters    []Param  `yaml:"parameters,omitempty"`
 	Investigation string   `yaml:"investigation"`
+	Evidence      string   `yaml:"evidence,omitempty"`
 	// paramNodes are the YAML mappings of Parameters, for the lines of
 	// errors about them.
 	paramNodes []*yamlNode
@@ -169,13 +173,17 @@ func ParseRule(file string, data []byte) (*Rule, error) {
 		ID: fm.ID, Title: strings.TrimSpace(fm.Title), Description: strings.TrimSpace(fm.Description),
 		Attack: fm.Attack, Tags: fm.Tags, Params: fm.Parameters, Entity: fm.Entity,
 		Baseline: fm.Baseline, Investigation: strings.TrimSpace(fm.Investigation),
-		File: file, SQLLine: end + 2,
+		Evidence: strings.TrimSpace(fm.Evidence),
+		File:     file, SQLLine: end + 2,
 	}
 	if !idPattern.MatchString(r.ID) {
 		return nil, fail(keyLine("id"), "invalid id %q: use lower case letters, digits and _, starting with a letter", r.ID)
 	}
 	if r.Title == "" {
 		return nil, fail(keyLine("title"), "missing title")
+	}
+	if strings.Contains(r.Evidence, "{{") || strings.Contains(r.Evidence, ";") {
+		return nil, fail(keyLine("evidence"), "invalid evidence %q: give one SQL condition on the columns of window_flows, without placeholders or ';'", r.Evidence)
 	}
 	sev, err := ParseSeverity(fm.Severity)
 	if err != nil {
@@ -289,6 +297,9 @@ func (r *Rule) Format() []byte {
 		}
 	}
 	fmt.Fprintf(&b, "investigation: %s\n", strconv.Quote(r.Investigation))
+	if r.Evidence != "" {
+		fmt.Fprintf(&b, "evidence: %s\n", strconv.Quote(r.Evidence))
+	}
 	b.WriteString(frontMatterEnd + "\n")
 	b.WriteString(r.SQL)
 	b.WriteString("\n")
@@ -399,6 +410,7 @@ type frontMatterError = yamlError
 var frontMatterKeys = map[string]bool{
 	"id": true, "title": true, "description": true, "severity": true, "attack": true, "tags": true,
 	"entity": true, "window": true, "baseline": true, "parameters": true, "investigation": true,
+	"evidence": true,
 }
 
 var paramKeys = map[string]bool{"name": true, "type": true, "default": true, "unit": true, "description": true}
@@ -424,7 +436,8 @@ func decodeFrontMatter(root *yamlNode) (*frontMatter, *frontMatterError) {
 		key string
 		dst *string
 	}{{"id", &fm.ID}, {"title", &fm.Title}, {"description", &fm.Description}, {"severity", &fm.Severity},
-		{"entity", &fm.Entity}, {"window", &fm.Window}, {"investigation", &fm.Investigation}} {
+		{"entity", &fm.Entity}, {"window", &fm.Window}, {"investigation", &fm.Investigation},
+		{"evidence", &fm.Evidence}} {
 		if *f.dst, err = scalar(f.key); err != nil {
 			return nil, err
 		}

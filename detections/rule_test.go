@@ -194,3 +194,25 @@ func FuzzParseRule(f *testing.F) {
 		}
 	})
 }
+
+func TestParseRuleEvidenceCondition(t *testing.T) {
+	head := "/*---\nid: r\ntitle: R\ndescription: D.\nseverity: low\nattack:\n  - tactic: TA0007\n    technique: T1046\nentity: source\nwindow: 1h\ninvestigation: I.\n"
+	r, err := ParseRule("r.sql", []byte(head+"evidence: action = 'ACCEPT'\n---*/\nSELECT 1\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Evidence != "action = 'ACCEPT'" {
+		t.Errorf("Evidence = %q", r.Evidence)
+	}
+	back, err := ParseRule("r.sql", r.Format())
+	if err != nil || back.Evidence != r.Evidence {
+		t.Errorf("round trip: %v, Evidence %q", err, back.Evidence)
+	}
+	for _, bad := range []string{"bytes > {{min_bytes}}", "true; DELETE FROM window_flows"} {
+		_, err := ParseRule("r.sql", []byte(head+"evidence: \""+bad+"\"\n---*/\nSELECT 1\n"))
+		var pe *ParseError
+		if !errors.As(err, &pe) || pe.Line != 12 {
+			t.Errorf("evidence %q: err = %v, want a ParseError on line 12", bad, err)
+		}
+	}
+}

@@ -57,3 +57,16 @@ func TestInboundAdminDBPortsRepliesIgnored(t *testing.T) {
 	flows = append(flows, flow{src: "198.51.100.22", dst: "10.0.4.40", sport: 50004, dport: 5900, proto: 6, packets: 6, bytes: 800, dur: 10, direction: "ingress", flags: 2})
 	expectOne(t, findings(t, "inbound_admin_db_ports", flows, Config{}), "10.0.4.40:5900")
 }
+
+// The evidence shows the accepted inbound records that the rule counted,
+// not the rejected attempts of other scanners on the same port.
+func TestInboundAdminDBPortsEvidenceCounted(t *testing.T) {
+	flows := []flow{
+		{src: "198.51.100.20", dst: "10.0.4.40", sport: 50001, dport: 3306, proto: 6, packets: 12, bytes: 2400, at: time.Minute, dur: 30, direction: "ingress"},
+		{src: "203.0.113.9", dst: "10.0.4.40", sport: 50002, dport: 3306, proto: 6, packets: 40, bytes: 90000, at: time.Minute + 10*time.Second, dur: 10, action: "REJECT", direction: "ingress"},
+	}
+	f := expectOne(t, findings(t, "inbound_admin_db_ports", flows, Config{}), "10.0.4.40:3306")
+	if len(f.Evidence) != 1 || f.Evidence[0]["srcaddr"] != "198.51.100.20" {
+		t.Errorf("evidence = %v, want the one accepted record from 198.51.100.20", f.Evidence)
+	}
+}

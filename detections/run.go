@@ -371,7 +371,11 @@ func Run(ctx context.Context, engine *query.Engine, rules []*Rule, c Config) (*R
 			res.Findings = append(res.Findings, f)
 		}
 	}
-	if err := addEvidence(ctx, conn, res.Findings, c.EvidenceRows); err != nil {
+	filters := map[string]string{}
+	for _, r := range rules {
+		filters[r.ID] = r.Evidence
+	}
+	if err := addEvidence(ctx, conn, res.Findings, c.EvidenceRows, filters); err != nil {
 		if query.KindOf(err) == query.KindInterrupted {
 			return nil, err
 		}
@@ -647,7 +651,7 @@ func toF(v any) float64 {
 // entity between its first and last seen. Findings that name the same kind
 // of entity share one query, a hash join of window_flows with their keys,
 // so the window is scanned a few times in all rather than once per finding.
-func addEvidence(ctx context.Context, conn *query.Conn, findings []*Finding, limit int) error {
+func addEvidence(ctx context.Context, conn *query.Conn, findings []*Finding, limit int, filters map[string]string) error {
 	groups := map[string][]int{}
 	var order []string
 	for i, f := range findings {
@@ -656,6 +660,11 @@ func addEvidence(ctx context.Context, conn *query.Conn, findings []*Finding, lim
 			// A finding that names no address, port, protocol or
 			// interface has no records of its own to show.
 			continue
+		}
+		// Findings of rules with their own evidence condition get their
+		// own query; the condition follows a NUL byte.
+		if filter := filters[f.RuleID]; filter != "" {
+			sig += "\x00" + filter
 		}
 		if _, ok := groups[sig]; !ok {
 			order = append(order, sig)
@@ -720,6 +729,7 @@ func evidenceValue(f *Finding, key string) string {
 }
 
 func addEvidenceGroup(ctx context.Context, conn *query.Conn, findings []*Finding, idx []int, sig string, limit int) error {
+	sig, filter, _ := strings.Cut(sig, "\x00")
 	fields := strings.Fields(sig)
 	table, keys := fields[0], fields[1:]
 
@@ -759,6 +769,9 @@ func addEvidenceGroup(ctx context.Context, conn *query.Conn, findings []*Finding
 		// The table also contains NODATA records, which only mean that no
 		// traffic passed. The evidence of lost telemetry is SKIPDATA.
 		where += " AND w.log_status = 'SKIPDATA'"
+	}
+	if filter != "" {
+		where += " AND (" + filter + ")"
 	}
 	// A finding that names one side of the traffic shows the largest
 	// record of each counterpart before a second record of any, so the

@@ -35,6 +35,7 @@ investigation: >
   whether the exposure is intended, such as a bastion host on 22. Check the
   service for logins from the listed sources, then restrict the rule to
   known networks or move access behind a VPN or Session Manager.
+evidence: action = 'ACCEPT' AND NOT egress AND NOT src_private
 ---*/
 SELECT host_port(dstaddr, dstport) AS entity,
   dstaddr AS dst_addr, dstport AS dst_port,
