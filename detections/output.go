@@ -208,11 +208,17 @@ func formatCounts(counts map[string]any) string {
 }
 
 // tableFloat returns a count as plain decimals, as JSON has it: 19704, not
-// 1.97e+04, and at most two decimals for a fraction, such as 12.35.
+// 1.97e+04, with two decimals for a fraction such as 12.35 and three
+// significant digits below 0.01, such as 0.000123.
 func tableFloat(f float64) string {
 	if f == math.Trunc(f) {
 		return strconv.FormatFloat(f, 'f', -1, 64)
 	}
-	text := strconv.FormatFloat(f, 'f', 2, 64)
+	decimals := 2
+	if math.Abs(f) < 0.01 {
+		// A small fraction keeps three significant digits: 0.000123.
+		decimals = int(-math.Floor(math.Log10(math.Abs(f)))) + 2
+	}
+	text := strconv.FormatFloat(f, 'f', decimals, 64)
 	return strings.TrimRight(strings.TrimRight(text, "0"), ".")
 }

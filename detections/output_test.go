@@ -8,7 +8,8 @@ import (
 )
 
 func TestTableFloat(t *testing.T) {
-	cases := map[float64]string{19704: "19704", 1.5e9: "1500000000", 12.345: "12.35", 0.5: "0.5", 3.999: "4", -2.25: "-2.25"}
+	cases := map[float64]string{19704: "19704", 1.5e9: "1500000000", 12.345: "12.35", 0.5: "0.5", 3.999: "4", -2.25: "-2.25",
+		1e-7: "0.0000001", 0.000123456: "0.000123", -0.00505: "-0.00505"}
 	for f, want := range cases {
 		if got := tableFloat(f); got != want {
 			t.Errorf("tableFloat(%v) = %q, want %q", f, got, want)

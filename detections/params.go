@@ -375,6 +375,9 @@ func toInt(v any) (int64, error) {
 		return int64(x), nil
 	case string:
 		n, err := strconv.ParseInt(strings.ReplaceAll(strings.TrimSpace(x), "_", ""), 10, 64)
+		if errors.Is(err, strconv.ErrRange) {
+			return 0, fmt.Errorf("%q is too large: give at most %d", x, int64(math.MaxInt64))
+		}
 		if err != nil {
 			return 0, fmt.Errorf("%q is not a whole number", x)
 		}

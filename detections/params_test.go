@@ -232,3 +232,13 @@ func TestSettingsRejectNegativeNumbers(t *testing.T) {
 		}
 	}
 }
+
+func TestSettingsTooLargeInteger(t *testing.T) {
+	s := Settings{}
+	if err := s.ParseSet("ssh_bruteforce.min_attempts=99999999999999999999"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Check([]*Rule{builtinRule(t, "ssh_bruteforce")}); err == nil || !strings.Contains(err.Error(), "too large") {
+		t.Errorf("err = %v, want one that says the value is too large", err)
+	}
+}

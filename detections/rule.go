@@ -176,6 +176,17 @@ func ParseRule(file string, data []byte) (*Rule, error) {
 		Evidence: strings.TrimSpace(fm.Evidence),
 		File:     file, SQLLine: end + 2,
 	}
+	// missing reports a key that is absent or empty, in the order of the
+	// checks below.
+	missing := func(key, value, hint string) error {
+		if strings.TrimSpace(value) != "" {
+			return nil
+		}
+		return fail(keyLine(key), "missing %s: add %s: with %s", key, key, hint)
+	}
+	if err := missing("id", r.ID, "a rule id of lower case letters, digits and _"); err != nil {
+		return nil, err
+	}
 	if !idPattern.MatchString(r.ID) {
 		return nil, fail(keyLine("id"), "invalid id %q: use lower case letters, digits and _, starting with a letter", r.ID)
 	}
@@ -185,15 +196,24 @@ func ParseRule(file string, data []byte) (*Rule, error) {
 	if strings.Contains(r.Evidence, "{{") || strings.Contains(r.Evidence, ";") {
 		return nil, fail(keyLine("evidence"), "invalid evidence %q: give one SQL condition on the columns of window_flows, without placeholders or ';'", r.Evidence)
 	}
+	if err := missing("severity", fm.Severity, "info, low, medium, high or critical"); err != nil {
+		return nil, err
+	}
 	sev, err := ParseSeverity(fm.Severity)
 	if err != nil {
 		return nil, fail(keyLine("severity"), "%v", err)
 	}
 	r.Severity = sev
+	if err := missing("entity", r.Entity, "source, destination, interface or pair"); err != nil {
+		return nil, err
+	}
 	switch r.Entity {
 	case EntitySource, EntityDestination, EntityInterface, EntityPair:
 	default:
 		return nil, fail(keyLine("entity"), "invalid entity %q: use source, destination, interface or pair", r.Entity)
+	}
+	if err := missing("window", fm.Window, "a duration such as 10m, 1h or 1d"); err != nil {
+		return nil, err
 	}
 	if r.Window, err = ParseDuration(fm.Window); err != nil || r.Window <= 0 {
 		return nil, fail(keyLine("window"), "invalid window %q: give a duration such as 10m, 1h or 1d", fm.Window)

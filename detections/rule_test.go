@@ -2,6 +2,7 @@ package detections
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -213,6 +214,24 @@ func TestParseRuleEvidenceCondition(t *testing.T) {
 		var pe *ParseError
 		if !errors.As(err, &pe) || pe.Line != 12 {
 			t.Errorf("evidence %q: err = %v, want a ParseError on line 12", bad, err)
+		}
+	}
+}
+
+func TestParseRuleMissingKeys(t *testing.T) {
+	full := map[string]string{"id": "r", "title": "R", "description": "D.", "severity": "low", "entity": "source", "window": "1h", "investigation": "I."}
+	for _, key := range []string{"id", "severity", "entity", "window"} {
+		var b strings.Builder
+		b.WriteString("/*---\n")
+		for _, k := range []string{"id", "title", "description", "severity", "entity", "window", "investigation"} {
+			if k != key {
+				fmt.Fprintf(&b, "%s: %s\n", k, full[k])
+			}
+		}
+		b.WriteString("attack:\n  - tactic: TA0007\n    technique: T1046\n---*/\nSELECT 1\n")
+		_, err := ParseRule("r.sql", []byte(b.String()))
+		if err == nil || !strings.Contains(err.Error(), "missing "+key) {
+			t.Errorf("without %s: err = %v, want missing %s", key, err, key)
 		}
 	}
 }

@@ -448,6 +448,9 @@ func runRule(ctx context.Context, conn *query.Conn, r *Rule, c *Config) ([]*Find
 	cols := rows.Columns()
 	index := map[string]int{}
 	for i, col := range cols {
+		if _, dup := index[col.Name]; dup {
+			return nil, fmt.Errorf("the query returns column %q twice: give each column its own name", col.Name)
+		}
 		index[col.Name] = i
 	}
 	for _, need := range []string{"entity", "first_seen", "last_seen"} {

@@ -227,3 +227,18 @@ func TestRuleKnownColumnType(t *testing.T) {
 		t.Errorf("rule errors = %v, want one naming dst_port of type VARCHAR", res.Errors)
 	}
 }
+
+func TestRuleDuplicateColumn(t *testing.T) {
+	text := userRuleHead + "SELECT srcaddr AS entity, min(start_time) AS first_seen, max(end_time) AS last_seen, 1 AS entity\nFROM window_flows GROUP BY srcaddr\n"
+	r, err := ParseRule("pack/user_rule.sql", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := runErr(t, dataset(t, sshFlows()), []*Rule{r}, testConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Errors) != 1 || !strings.Contains(res.Errors[0].Error(), `column "entity" twice`) {
+		t.Errorf("rule errors = %v, want one naming the column entity twice", res.Errors)
+	}
+}
