@@ -72,6 +72,21 @@ func TestRunEmptyWindow(t *testing.T) {
 	}
 }
 
+// runUserRule parses text as the rule file pack/user_rule.sql and runs it,
+// with more rules, over sshFlows in the test hour.
+func runUserRule(t *testing.T, text string, more ...*Rule) *Result {
+	t.Helper()
+	r, err := ParseRule("pack/user_rule.sql", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := runErr(t, dataset(t, sshFlows()), append([]*Rule{r}, more...), testConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
 const userRuleHead = `/*---
 id: user_rule
 title: User rule
@@ -89,14 +104,7 @@ investigation: Look at it.
 // A DuckDB error in a rule's query names the line of the rule file.
 func TestRuleSQLErrorNamesFileLine(t *testing.T) {
 	text := userRuleHead + "SELECT srcaddr AS entity,\n  min(start_time) AS first_seen, max(end_time) AS last_seen\nFROM window_flows\nWHERE no_such_column = {{window_seconds}}\nGROUP BY srcaddr\n"
-	r, err := ParseRule("pack/user_rule.sql", []byte(text))
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := runErr(t, dataset(t, sshFlows()), []*Rule{r}, testConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := runUserRule(t, text)
 	if len(res.Errors) != 1 {
 		t.Fatalf("rule errors = %v, want 1", res.Errors)
 	}
@@ -113,14 +121,7 @@ func TestRuleSQLErrorNamesFileLine(t *testing.T) {
 // table's content would depend on the other rules of the run.
 func TestRuleReadingBaselineNeedsFlag(t *testing.T) {
 	text := userRuleHead + "SELECT srcaddr AS entity, min(start_time) AS first_seen, max(end_time) AS last_seen\nFROM baseline_flows GROUP BY srcaddr\n"
-	r, err := ParseRule("pack/user_rule.sql", []byte(text))
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := runErr(t, dataset(t, sshFlows()), []*Rule{r, builtinRule(t, "ssh_bruteforce")}, testConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := runUserRule(t, text, builtinRule(t, "ssh_bruteforce"))
 	if len(res.Errors) != 1 || !strings.Contains(res.Errors[0].Error(), "baseline: true") {
 		t.Errorf("rule errors = %v, want one that asks for baseline: true", res.Errors)
 	}
@@ -146,14 +147,7 @@ func TestRuleTimestampDetail(t *testing.T) {
 // A first_seen of the wrong type is named with its type.
 func TestRuleFirstSeenType(t *testing.T) {
 	text := userRuleHead + "SELECT srcaddr AS entity, min(start) AS first_seen, max(end_time) AS last_seen\nFROM window_flows GROUP BY srcaddr\n"
-	r, err := ParseRule("pack/user_rule.sql", []byte(text))
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := runErr(t, dataset(t, sshFlows()), []*Rule{r}, testConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := runUserRule(t, text)
 	if len(res.Errors) != 1 || !strings.Contains(res.Errors[0].Error(), "first_seen of type BIGINT") {
 		t.Errorf("rule errors = %v, want one naming first_seen of type BIGINT", res.Errors)
 	}
@@ -168,14 +162,7 @@ func TestRuleMustBeOneSelect(t *testing.T) {
 		"pragma":       "PRAGMA version\n",
 	} {
 		t.Run(name, func(t *testing.T) {
-			r, err := ParseRule("pack/user_rule.sql", []byte(userRuleHead+sql))
-			if err != nil {
-				t.Fatal(err)
-			}
-			res, err := runErr(t, dataset(t, sshFlows()), []*Rule{r, builtinRule(t, "ssh_bruteforce")}, testConfig())
-			if err != nil {
-				t.Fatal(err)
-			}
+			res := runUserRule(t, userRuleHead+sql, builtinRule(t, "ssh_bruteforce"))
 			if len(res.Errors) != 1 || !strings.Contains(res.Errors[0].Error(), "one SELECT statement") {
 				t.Errorf("rule errors = %v, want one that asks for one SELECT statement", res.Errors)
 			}
@@ -215,14 +202,7 @@ func TestRuleInfiniteCountAndNoEndpoint(t *testing.T) {
 // allowlist, so the rule fails with the column's type.
 func TestRuleKnownColumnType(t *testing.T) {
 	text := userRuleHead + "SELECT srcaddr AS entity, min(start_time) AS first_seen, max(end_time) AS last_seen, 'x' AS dst_port\nFROM window_flows GROUP BY srcaddr\n"
-	r, err := ParseRule("pack/user_rule.sql", []byte(text))
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := runErr(t, dataset(t, sshFlows()), []*Rule{r}, testConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := runUserRule(t, text)
 	if len(res.Errors) != 1 || !strings.Contains(res.Errors[0].Error(), "dst_port of type VARCHAR") {
 		t.Errorf("rule errors = %v, want one naming dst_port of type VARCHAR", res.Errors)
 	}
@@ -230,14 +210,7 @@ func TestRuleKnownColumnType(t *testing.T) {
 
 func TestRuleDuplicateColumn(t *testing.T) {
 	text := userRuleHead + "SELECT srcaddr AS entity, min(start_time) AS first_seen, max(end_time) AS last_seen, 1 AS entity\nFROM window_flows GROUP BY srcaddr\n"
-	r, err := ParseRule("pack/user_rule.sql", []byte(text))
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := runErr(t, dataset(t, sshFlows()), []*Rule{r}, testConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := runUserRule(t, text)
 	if len(res.Errors) != 1 || !strings.Contains(res.Errors[0].Error(), `column "entity" twice`) {
 		t.Errorf("rule errors = %v, want one naming the column entity twice", res.Errors)
 	}
