@@ -283,6 +283,12 @@ func checkParam(p *Param, n *yamlNode, seen map[string]bool) (int, error) {
 	return 0, nil
 }
 
+// Reads reports whether the rule's query names the table. A mention in a
+// comment counts too, which errs on the side of preparing the table.
+func (r *Rule) Reads(table string) bool {
+	return strings.Contains(r.SQL, table)
+}
+
 // Format writes the rule as a rule file that ParseRule reads back to the
 // same Rule, apart from File and SQLLine.
 func (r *Rule) Format() []byte {

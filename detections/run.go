@@ -252,15 +252,15 @@ func untilSeconds(t time.Time) int64 {
 	return s
 }
 
-// threatListStatements returns the statement that fills threat_list, or
-// none for an empty list. The networks travel as one text literal that SQL
+// threatListSQL returns the statement that fills threat_list, or "" for
+// an empty list. The networks travel as one text literal that SQL
 // splits, since DuckDB parses a VALUES list of many thousand rows slowly
 // and with much memory. Each network also gets its first and last address
 // as integers, lo and hi for IPv4 and lo6 and hi6 for IPv6, and its prefix
 // length, bits.
-func threatListStatements(list ThreatList) []string {
+func threatListSQL(list ThreatList) string {
 	if len(list) == 0 {
-		return nil
+		return ""
 	}
 	rows := make([]string, len(list))
 	for i, p := range list {
@@ -274,9 +274,9 @@ func threatListStatements(list ThreatList) []string {
 			rows[i] = fmt.Sprintf("%s,,,%s,%s,%d", p, lo, hi, p.Bits())
 		}
 	}
-	return []string{fmt.Sprintf(`INSERT INTO threat_list
+	return fmt.Sprintf(`INSERT INTO threat_list
 SELECT p[1], nullif(p[2], '')::BIGINT, nullif(p[3], '')::BIGINT, nullif(p[4], '')::UHUGEINT, nullif(p[5], '')::UHUGEINT, p[6]::INTEGER
-FROM (SELECT string_split(unnest(string_split(%s, ' ')), ',') AS p)`, sqlString(strings.Join(rows, " ")))}
+FROM (SELECT string_split(unnest(string_split(%s, ' ')), ',') AS p)`, sqlString(strings.Join(rows, " ")))
 }
 
 // ReproduceSQL returns a script for flowq sql that builds the window
@@ -289,10 +289,8 @@ func ReproduceSQL(r *Rule, c *Config) (string, error) {
 	script := strings.Join(setupStatements(c.Window, c.Accounts, c.Regions, r.Baseline && c.Baseline > 0), ";\n") + ";\n"
 	// A threat list can hold many thousand networks, so only the scripts
 	// of rules that read it carry it.
-	if strings.Contains(r.SQL, "threat_list") {
-		for _, stmt := range threatListStatements(c.ThreatList) {
-			script += stmt + ";\n"
-		}
+	if t := threatListSQL(c.ThreatList); t != "" && r.Reads("threat_list") {
+		script += t + ";\n"
 	}
 	return script + sql + ";\n", nil
 }
@@ -319,7 +317,9 @@ func Run(ctx context.Context, engine *query.Engine, rules []*Rule, c Config) (*R
 		needBaseline = needBaseline || (r.Baseline && c.Baseline > 0)
 	}
 	setup := setupStatements(c.Window, c.Accounts, c.Regions, needBaseline)
-	setup = append(setup, threatListStatements(c.ThreatList)...)
+	if t := threatListSQL(c.ThreatList); t != "" {
+		setup = append(setup, t)
+	}
 	for _, stmt := range setup {
 		if _, err := conn.Exec(ctx, stmt); err != nil {
 			if errors.Is(err, query.ErrNoDataInRange) {
@@ -328,16 +328,11 @@ func Run(ctx context.Context, engine *query.Engine, rules []*Rule, c Config) (*R
 			return nil, fmt.Errorf("read the detection window: %w", err)
 		}
 	}
-	var records int64
-	if err := conn.Run(ctx, "SELECT (SELECT count(*) FROM window_flows) + (SELECT count(*) FROM window_status)", func(rows *query.Rows) error {
-		if rows.Next() {
-			records, _ = rows.Values()[0].(int64)
-		}
-		return rows.Err()
-	}); err != nil {
+	row, err := queryRow(ctx, conn, "SELECT (SELECT count(*) FROM window_flows) + (SELECT count(*) FROM window_status)")
+	if err != nil {
 		return nil, fmt.Errorf("read the detection window: %w", err)
 	}
-	if records == 0 {
+	if records, _ := number(row[0]); records == int64(0) {
 		return nil, noRecords(c.Window)
 	}
 
@@ -349,7 +344,7 @@ func Run(ctx context.Context, engine *query.Engine, rules []*Rule, c Config) (*R
 		// baseline_flows is filled only when a rule of the run sets
 		// baseline: true, so a rule that reads it without the flag would
 		// find history in some runs and none in others.
-		if !r.Baseline && strings.Contains(r.SQL, "baseline_flows") {
+		if !r.Baseline && r.Reads("baseline_flows") {
 			res.Errors = append(res.Errors, &RuleError{RuleID: r.ID, File: r.File,
 				Err: errors.New("invalid rule: the query reads baseline_flows but the front matter does not set baseline: true; add it")})
 			continue
@@ -400,27 +395,33 @@ func Run(ctx context.Context, engine *query.Engine, rules []*Rule, c Config) (*R
 // serialises SELECT statements only. Syntax errors pass here and are
 // reported when the query runs, with their line.
 func checkOneSelect(ctx context.Context, conn *query.Conn, sql string) error {
-	var kind string
-	var statements int64
-	rows, err := conn.Query(ctx, `SELECT coalesce(json_extract_string(j, '$.error_type'), ''), coalesce(json_array_length(j, '$.statements'), 0)
+	row, err := queryRow(ctx, conn, `SELECT coalesce(json_extract_string(j, '$.error_type'), ''), coalesce(json_array_length(j, '$.statements'), 0)
 FROM (SELECT json_serialize_sql(?::VARCHAR) AS j)`, sql)
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	if rows.Next() {
-		vals := rows.Values()
-		kind, _ = vals[0].(string)
-		n, _ := number(vals[1])
-		statements, _ = n.(int64)
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	if kind == "not implemented" || statements > 1 {
+	kind, _ := row[0].(string)
+	statements, _ := number(row[1])
+	if kind == "not implemented" || toF(statements) > 1 {
 		return errors.New("invalid rule: the query must be one SELECT statement (WITH ... SELECT is fine): rules read the window tables and must not change them")
 	}
 	return nil
+}
+
+// queryRow runs a query that returns one row and returns its values.
+func queryRow(ctx context.Context, conn *query.Conn, sql string, args ...any) ([]any, error) {
+	rows, err := conn.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("no row from %q", sql)
+	}
+	return rows.Values(), rows.Err()
 }
 
 func noRecords(w Window) error {
@@ -465,19 +466,23 @@ func runRule(ctx context.Context, conn *query.Conn, r *Rule, c *Config) ([]*Find
 	}
 	// The columns that select evidence and match the allowlist must have
 	// the type of the flow-log column they name.
-	for _, known := range []struct{ name, kind, example string }{
-		{"src_addr", "text", "srcaddr"}, {"dst_addr", "text", "dstaddr"}, {"interface_id", "text", "interface_id"},
-		{"dst_port", "integer", "dstport"}, {"protocol", "integer", "protocol"},
+	for _, known := range []struct {
+		name, example string
+		integer       bool
+	}{
+		{"src_addr", "srcaddr", false}, {"dst_addr", "dstaddr", false}, {"interface_id", "interface_id", false},
+		{"dst_port", "dstport", true}, {"protocol", "protocol", true},
 	} {
 		i, ok := index[known.name]
 		if !ok {
 			continue
 		}
 		typ := cols[i].Type
-		isText := typ == "VARCHAR"
-		isInteger := strings.HasSuffix(typ, "INT") || strings.HasSuffix(typ, "INTEGER")
-		if (known.kind == "text" && !isText) || (known.kind == "integer" && !isInteger) {
-			return nil, fmt.Errorf("invalid column %s of type %s: return %s, such as %s", known.name, typ, map[string]string{"text": "text", "integer": "an integer"}[known.kind], known.example)
+		switch {
+		case known.integer && !strings.HasSuffix(typ, "INT") && !strings.HasSuffix(typ, "INTEGER"):
+			return nil, fmt.Errorf("invalid column %s of type %s: return an integer, such as %s", known.name, typ, known.example)
+		case !known.integer && typ != "VARCHAR":
+			return nil, fmt.Errorf("invalid column %s of type %s: return text, such as %s", known.name, typ, known.example)
 		}
 	}
 
@@ -577,11 +582,8 @@ func mergeColumn(f *Finding, name string, v any, seen bool) {
 		}
 		return
 	}
-	n, ok := number(v)
-	if x, isFloat := n.(float64); isFloat && (math.IsNaN(x) || math.IsInf(x, 0)) {
-		// JSON has no Inf or NaN, so such a value is a detail: "+Inf".
-		ok = false
-	}
+	// JSON has no Inf or NaN, so such a value is a detail: "+Inf".
+	n, ok := finiteNumber(v)
 	if !ok {
 		if _, has := f.Details[name]; !has {
 			if t, isTime := v.(time.Time); isTime {
@@ -634,6 +636,16 @@ func number(v any) (any, bool) {
 		return decimalFloat(x), true
 	}
 	return nil, false
+}
+
+// finiteNumber is number for values that JSON can hold: an infinite or
+// NaN float is not one.
+func finiteNumber(v any) (any, bool) {
+	n, ok := number(v)
+	if x, isFloat := n.(float64); isFloat && (math.IsNaN(x) || math.IsInf(x, 0)) {
+		return nil, false
+	}
+	return n, ok
 }
 
 func less(a, b any) bool {
@@ -805,11 +817,10 @@ ORDER BY w.i, spread, %s`,
 		m := map[string]any{}
 		for i, col := range res.Columns()[1:] {
 			v := vals[i+1]
-			if n, ok := number(v); ok {
+			if n, ok := finiteNumber(v); ok {
 				v = n
-			}
-			if x, ok := v.(float64); ok && (math.IsNaN(x) || math.IsInf(x, 0)) {
-				v = fmt.Sprint(x)
+			} else if _, isNumber := number(v); isNumber {
+				v = fmt.Sprint(v)
 			}
 			if t, ok := v.(time.Time); ok {
 				v = t.UTC().Format(time.RFC3339)

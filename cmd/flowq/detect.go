@@ -39,9 +39,15 @@ type detectOptions struct {
 	memoryLimit  string
 	threads      int
 	now          func() time.Time
-	// loaded are all rules of the packs before --rule selects some, set
-	// by loadRules.
-	loaded []*detections.Rule
+}
+
+// ruleSet is what loadRules read: the rules to run, all rules of the packs
+// before --rule chose some, the rule files that did not parse, and the
+// parameter settings.
+type ruleSet struct {
+	rules, all []*detections.Rule
+	bad        []error
+	settings   detections.Settings
 }
 
 const detectLong = `Run detection rules over the dataset and report findings.
@@ -166,12 +172,13 @@ func (o *detectOptions) threatListFlag(f *pflag.FlagSet) {
 // loadRules loads the packs and the settings. Rule files that do not parse
 // are returned in bad. A rule of a later pack with the id of an earlier one
 // replaces it, and an info line is logged.
-func (o *detectOptions) loadRules(g *globalOptions) (rules []*detections.Rule, bad []error, settings detections.Settings, err error) {
+func (o *detectOptions) loadRules(g *globalOptions) (*ruleSet, error) {
+	var bad []error
 	var packs [][]*detections.Rule
 	if !o.noBuiltin {
 		b, err := detections.BuiltinPack()
 		if err != nil {
-			return nil, nil, nil, err
+			return nil, err
 		}
 		packs = append(packs, b)
 	}
@@ -184,10 +191,10 @@ func (o *detectOptions) loadRules(g *globalOptions) (rules []*detections.Rule, b
 	for _, dir := range o.packs {
 		info, err := os.Stat(dir)
 		if err != nil {
-			return nil, nil, nil, usageError(fmt.Errorf("invalid --pack %q: %w", dir, err))
+			return nil, usageError(fmt.Errorf("invalid --pack %q: %w", dir, err))
 		}
 		if !info.IsDir() && !strings.HasSuffix(dir, ".sql") {
-			return nil, nil, nil, usageError(fmt.Errorf("invalid --pack %q: give a folder of .sql rule files or one .sql file", dir))
+			return nil, usageError(fmt.Errorf("invalid --pack %q: give a folder of .sql rule files or one .sql file", dir))
 		}
 		p, errs := detections.LoadPack(dir)
 		for _, r := range p {
@@ -199,32 +206,34 @@ func (o *detectOptions) loadRules(g *globalOptions) (rules []*detections.Rule, b
 		packs = append(packs, p)
 		bad = append(bad, errs...)
 	}
-	rules = detections.Merge(packs...)
-	o.loaded = rules
+	all := detections.Merge(packs...)
 
 	// Settings are checked against every loaded rule, so one --config file
 	// serves runs of any --rule selection.
-	settings = detections.Settings{}
+	settings := detections.Settings{}
 	if o.config != "" {
+		var err error
 		if settings, err = detections.LoadSettings(o.config); err != nil {
-			return nil, nil, nil, usageError(err)
+			return nil, usageError(err)
 		}
 	}
 	for _, s := range o.sets {
 		if err := settings.ParseSet(s); err != nil {
-			return nil, nil, nil, usageError(err)
+			return nil, usageError(err)
 		}
 	}
-	if err := settings.Check(rules); err != nil {
-		return nil, nil, nil, usageError(fmt.Errorf("invalid rule settings: %w", err))
+	if err := settings.Check(all); err != nil {
+		return nil, usageError(fmt.Errorf("invalid rule settings: %w", err))
 	}
 
+	rules := all
 	if len(o.rules) > 0 {
-		if rules, err = selectRules(rules, o.rules, bad); err != nil {
-			return nil, nil, nil, err
+		var err error
+		if rules, err = selectRules(all, o.rules, bad); err != nil {
+			return nil, err
 		}
 	}
-	return rules, bad, settings, nil
+	return &ruleSet{rules: rules, all: all, bad: bad, settings: settings}, nil
 }
 
 // selectRules keeps the rules of ids. An unknown id is a usage error that
@@ -357,10 +366,11 @@ func runDetect(ctx context.Context, g *globalOptions, o *detectOptions) error {
 	if err != nil {
 		return err
 	}
-	rules, bad, settings, err := o.loadRules(g)
+	set, err := o.loadRules(g)
 	if err != nil {
 		return err
 	}
+	rules, bad, settings := set.rules, set.bad, set.settings
 	for _, e := range bad {
 		g.logger.Error("rule skipped", "err", e)
 	}
@@ -371,7 +381,7 @@ func runDetect(ctx context.Context, g *globalOptions, o *detectOptions) error {
 			level = slog.LevelInfo
 		}
 		for _, r := range rules {
-			if strings.Contains(r.SQL, "threat_list") {
+			if r.Reads("threat_list") {
 				g.logger.Log(ctx, level, "rule finds nothing without --threat-list", "rule", r.ID)
 			}
 		}
@@ -388,7 +398,7 @@ func runDetect(ctx context.Context, g *globalOptions, o *detectOptions) error {
 		if err != nil {
 			return usageError(err)
 		}
-		if err := a.CheckRules(o.loaded); err != nil {
+		if err := a.CheckRules(set.all); err != nil {
 			return usageError(err)
 		}
 		if cfg.Allowlist == nil {
@@ -473,10 +483,11 @@ func writeFindings(w io.Writer, format string, findings []*detections.Finding, f
 }
 
 func runDetectList(g *globalOptions, o *detectOptions) error {
-	rules, bad, settings, err := o.loadRules(g)
+	set, err := o.loadRules(g)
 	if err != nil {
 		return err
 	}
+	rules, bad, settings := set.rules, set.bad, set.settings
 	tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "RULE\tSEVERITY\tENTITY\tWINDOW\tATT&CK\tPARAMETERS")
 	for _, r := range rules {
@@ -511,10 +522,11 @@ func badRules(g *globalOptions, bad []error) error {
 }
 
 func runDetectExplain(g *globalOptions, o *detectOptions, id string) error {
-	rules, bad, settings, err := o.loadRules(g)
+	set, err := o.loadRules(g)
 	if err != nil {
 		return err
 	}
+	rules, bad, settings := set.rules, set.bad, set.settings
 	w, err := o.window()
 	if err != nil {
 		return err
