@@ -79,10 +79,10 @@
 //     [since - baseline, since), filled only when a rule of the run sets
 //     baseline: true. A rule that reads it without that key fails.
 //   - threat_list: the networks of --threat-list as (network, lo, hi, lo6,
-//     hi6, bits): lo and hi are the first and last IPv4 address as BIGINT,
-//     lo6 and hi6 the first and last IPv6 address as UHUGEINT, NULL for the
-//     other family, and bits the prefix length. For a list of many
-//     networks, join on bits and the address's first bits, as
+//     hi6, bits). lo and hi are the first and last IPv4 address as BIGINT,
+//     and lo6 and hi6 the first and last IPv6 address as UHUGEINT. Both are
+//     NULL for the other family. bits is the prefix length. For a list of
+//     many networks, join on bits and the address's first bits, as
 //     threat_list_match does, rather than on BETWEEN lo AND hi.
 //
 // # Result columns

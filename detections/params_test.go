@@ -122,6 +122,7 @@ func TestSettingsFromFileRender(t *testing.T) {
 	if err := s.ParseSet("typed_rule.label=ssh"); err != nil {
 		t.Fatal(err)
 	}
+
 	r := typedRules(t)[0]
 	sql, err := r.Render(s, Window{Since: testStart, Until: testStart.Add(time.Hour)})
 	if err != nil {
@@ -132,12 +133,14 @@ func TestSettingsFromFileRender(t *testing.T) {
 			t.Errorf("rendered SQL does not contain %q:\n%s", want, sql)
 		}
 	}
+
 	if got := r.Value(s, "ports"); got != "22,5900-5901" {
 		t.Errorf("Value(ports) = %q, want 22,5900-5901", got)
 	}
 	if got := r.Value(s, "label"); got != "ssh" {
 		t.Errorf("Value(label) = %q, want ssh", got)
 	}
+
 	v, ok := s.Get("typed_rule", "min_count")
 	if !ok {
 		t.Fatal("Get(min_count) found no value")

@@ -59,7 +59,7 @@ func TestRunRegionScope(t *testing.T) {
 }
 
 // An hour without records is ErrNoRecords although the baseline before
-// it holds records.
+// it contains records.
 func TestRunEmptyWindow(t *testing.T) {
 	data := dataset(t, sshFlows())
 	cfg := Config{Window: Window{Since: testStart.Add(24 * time.Hour), Until: testStart.Add(25 * time.Hour), Baseline: 7 * 24 * time.Hour}}
@@ -117,8 +117,8 @@ func TestRuleSQLErrorNamesFileLine(t *testing.T) {
 	}
 }
 
-// A rule that reads baseline_flows must say baseline: true; otherwise the
-// table's content would depend on the other rules of the run.
+// A rule that reads baseline_flows must set baseline: true, because
+// otherwise the table's content would depend on the other rules of the run.
 func TestRuleReadingBaselineNeedsFlag(t *testing.T) {
 	text := userRuleHead + "SELECT srcaddr AS entity, min(start_time) AS first_seen, max(end_time) AS last_seen\nFROM baseline_flows GROUP BY srcaddr\n"
 	res := runUserRule(t, text, builtinRule(t, "ssh_bruteforce"))

@@ -41,9 +41,9 @@ type detectOptions struct {
 	now          func() time.Time
 }
 
-// ruleSet is what loadRules read: the rules to run, all rules of the packs
-// before --rule chose some, the rule files that did not parse, and the
-// parameter settings.
+// ruleSet is the result of loadRules: the rules to run, all rules of the
+// packs before --rule chose some, the rule files that did not parse, and
+// the parameter settings.
 type ruleSet struct {
 	rules, all []*detections.Rule
 	bad        []error
@@ -307,11 +307,11 @@ func noRulesReason(o *detectOptions, bad []error) string {
 }
 
 // pluralVerb returns "1 rule was" or "3 rules were".
-func pluralVerb(n int, noun, one, many string) string {
+func pluralVerb(n int, noun, verbForOne, verbForMany string) string {
 	if n == 1 {
-		return plural(n, noun) + " " + one
+		return plural(n, noun) + " " + verbForOne
 	}
-	return plural(n, noun) + " " + many
+	return plural(n, noun) + " " + verbForMany
 }
 
 func (o *detectOptions) window() (detections.Window, error) {

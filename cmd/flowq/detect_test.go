@@ -605,8 +605,8 @@ func TestDetectThreatListRepeatable(t *testing.T) {
 	}
 }
 
-// A table without findings says how many rules failed, and JSON logs give
-// the duration as text.
+// A table without findings prints how many rules failed, and JSON logs
+// give the duration as text.
 func TestDetectNoFindingsNamesFailedRules(t *testing.T) {
 	pack := t.TempDir()
 	rule := "/*---\nid: broken_sql\ntitle: Broken\ndescription: Broken.\nseverity: low\nattack:\n  - tactic: TA0007\n    technique: T1046\nentity: source\nwindow: 1h\ninvestigation: None.\n---*/\nSELECT no_such_column FROM window_flows\n"
@@ -683,7 +683,7 @@ func TestDetectExplainWithoutRuleID(t *testing.T) {
 	}
 }
 
-// Choosing threat_list_match without --threat-list says that it finds
+// Choosing threat_list_match without --threat-list logs that it finds
 // nothing.
 func TestDetectThreatRuleWithoutList(t *testing.T) {
 	args := append([]string{"detect", "--data", detectDataset(t), "--rule", "threat_list_match"}, detectWindowArgs...)
