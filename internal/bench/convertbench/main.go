@@ -29,6 +29,7 @@ import (
 	_ "github.com/duckdb/duckdb-go/v2"
 	"github.com/klauspost/compress/gzip"
 
+	"github.com/flowq/flowq/internal/bench/benchkit"
 	"github.com/flowq/flowq/internal/dataset"
 	"github.com/flowq/flowq/internal/sample"
 )
@@ -172,7 +173,7 @@ func measure(name, outDir string, bin string, args ...string) (result, error) {
 }
 
 func report(results []result, records, inSize int64, truth *sample.Truth) {
-	cpu := cpuModel()
+	cpu := benchkit.CPUModel()
 	fmt.Printf("Archive: %d records in %d objects, %.1f MiB of gzip (%.1f MiB of text).\n",
 		records, truth.FlowLogObjects, mib(inSize), mib(truth.UncompressedBytes))
 	fmt.Printf("Machine: %s, %d logical CPUs, %s.\n\n", cpu, runtime.NumCPU(), runtime.Version())
@@ -357,17 +358,3 @@ func dirSizeExt(dir, ext string) (int64, error) {
 }
 
 func mib(n int64) float64 { return float64(n) / (1 << 20) }
-
-func cpuModel() string {
-	b, err := os.ReadFile("/proc/cpuinfo")
-	if err != nil {
-		return runtime.GOARCH
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "model name") {
-			_, v, _ := strings.Cut(line, ":")
-			return strings.TrimSpace(v)
-		}
-	}
-	return runtime.GOARCH
-}

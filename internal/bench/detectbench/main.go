@@ -21,12 +21,12 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/flowq/flowq/convert"
 	"github.com/flowq/flowq/detections"
+	"github.com/flowq/flowq/internal/bench/benchkit"
 	"github.com/flowq/flowq/internal/sample"
 	"github.com/flowq/flowq/query"
 )
@@ -108,17 +108,17 @@ func run(ctx context.Context, records int, dir string, runs int) error {
 	ratio := packTime.Seconds() / scanTime.Seconds()
 	fmt.Printf("# Detection benchmark\n\n")
 	fmt.Printf("Command: `go run ./internal/bench/detectbench -records %d -runs %d -dir %s`\n\n", records, runs, dir)
-	fmt.Printf("CPU: %s, %d cores visible to Go; %s\n\n", cpuModel(), runtime.NumCPU(), runtime.Version())
+	fmt.Printf("CPU: %s, %d cores visible to Go; %s\n\n", benchkit.CPUModel(), runtime.NumCPU(), runtime.Version())
 	fmt.Printf("Archive: %d records in %d objects, %.0f MB gzip; dataset: %.0f MB of Parquet.\n",
-		truth.Records(), truth.FlowLogObjects, float64(truth.CompressedBytes)/1e6, float64(dirSize(data))/1e6)
+		truth.Records(), truth.FlowLogObjects, float64(truth.CompressedBytes)/1e6, float64(benchkit.DirSize(data))/1e6)
 	fmt.Printf("Window: [%s, %s), baseline %s before it; the scan returns (count, sum(bytes), distinct srcaddr) = (%s).\n\n",
 		window.Since.Format(time.RFC3339), window.Until.Format(time.RFC3339), detections.FormatDuration(window.Baseline), scanRow)
 
 	fmt.Println("| measure | median of runs |")
 	fmt.Println("| --- | ---: |")
-	fmt.Printf("| full scan: every value of the %d columns the pack reads (`%s`) | %s |\n", len(detections.ReadColumns()), shorten(fullScanSQL()), ms(scanTime))
-	fmt.Printf("| light scan: `%s` | %s |\n", lightScanSQL, ms(lightTime))
-	fmt.Printf("| built-in pack (%d rules) through detections.Run | %s |\n", len(rules), ms(packTime))
+	fmt.Printf("| full scan: every value of the %d columns the pack reads (`%s`) | %s |\n", len(detections.ReadColumns()), shorten(fullScanSQL()), benchkit.Ms(scanTime))
+	fmt.Printf("| light scan: `%s` | %s |\n", lightScanSQL, benchkit.Ms(lightTime))
+	fmt.Printf("| built-in pack (%d rules) through detections.Run | %s |\n", len(rules), benchkit.Ms(packTime))
 	fmt.Printf("| ratio pack/full scan | %.1f× |\n", ratio)
 	fmt.Printf("| ratio pack/light scan | %.1f× |\n", packTime.Seconds()/lightTime.Seconds())
 	fmt.Printf("| findings | %d (%d suppressed, %d rule errors) |\n", len(result.Findings), result.Suppressed, len(result.Errors))
@@ -140,9 +140,9 @@ func run(ctx context.Context, records int, dir string, runs int) error {
 	fmt.Println("| step | time | share of the steps |")
 	fmt.Println("| --- | ---: | ---: |")
 	for _, st := range steps {
-		fmt.Printf("| %s | %s | %.0f%% |\n", st.name, ms(st.time), 100*st.time.Seconds()/total.Seconds())
+		fmt.Printf("| %s | %s | %.0f%% |\n", st.name, benchkit.Ms(st.time), 100*st.time.Seconds()/total.Seconds())
 	}
-	fmt.Printf("| sum of the steps | %s | 100%% |\n", ms(total))
+	fmt.Printf("| sum of the steps | %s | 100%% |\n", benchkit.Ms(total))
 	fmt.Println()
 
 	fmt.Printf("## What the design costs at least\n\n")
@@ -158,7 +158,7 @@ func run(ctx context.Context, records int, dir string, runs int) error {
 		{"hold all columns of the window in a materialised CTE and read them 3 times, in one statement, median of runs", cteCopy},
 		{fmt.Sprintf("the %d rules over a view of the Parquet files instead of a copy, one run, sum", len(rules)), viewRules},
 	} {
-		fmt.Printf("| %s | %s | %.1f |\n", m.name, ms(m.t), m.t.Seconds()/scanTime.Seconds())
+		fmt.Printf("| %s | %s | %.1f |\n", m.name, benchkit.Ms(m.t), m.t.Seconds()/scanTime.Seconds())
 	}
 	fmt.Println()
 
@@ -168,7 +168,7 @@ func run(ctx context.Context, records int, dir string, runs int) error {
 	fmt.Println("| networks | time |")
 	fmt.Println("| ---: | ---: |")
 	for _, tt := range threatTimes {
-		fmt.Printf("| %d | %s |\n", tt.networks, ms(tt.time))
+		fmt.Printf("| %d | %s |\n", tt.networks, benchkit.Ms(tt.time))
 	}
 	fmt.Println()
 	return nil
@@ -294,7 +294,7 @@ func timeScan(ctx context.Context, data string, w detections.Window, sql string,
 		}
 		times = append(times, time.Since(start))
 	}
-	return median(times), row, nil
+	return benchkit.Median(times), row, nil
 }
 
 // timePack runs the whole pack runs times on an engine opened as flowq
@@ -316,13 +316,13 @@ func timePack(ctx context.Context, data string, w detections.Window, rules []*de
 			return 0, nil, nil, err
 		}
 		times = append(times, time.Since(start))
-		log.Printf("pack run: %s", ms(times[len(times)-1]))
+		log.Printf("pack run: %s", benchkit.Ms(times[len(times)-1]))
 		for _, err := range res.Errors {
 			log.Printf("rule failed: %v", err)
 		}
 	}
 	steps, err := timeSteps(ctx, e, w, rules, setupSQL(w, rules))
-	return median(times), res, steps, err
+	return benchkit.Median(times), res, steps, err
 }
 
 // setupSQL returns detections.SetupSQL with the baseline tables when a
@@ -390,7 +390,7 @@ func timeDesigns(ctx context.Context, data string, w detections.Window, rules []
 			}
 			times = append(times, time.Since(start))
 		}
-		return median(times), nil
+		return benchkit.Median(times), nil
 	}
 	if copyNumbers, err = timeOne(copyNumbersSQL); err != nil {
 		return 0, 0, 0, 0, err
@@ -481,39 +481,4 @@ func setupName(stmt string) string {
 	first, _, _ := strings.Cut(strings.TrimSpace(stmt), "\n")
 	name, _, _ := strings.Cut(first, " AS")
 	return name
-}
-
-func median(times []time.Duration) time.Duration {
-	slices.Sort(times)
-	return times[len(times)/2]
-}
-
-func ms(d time.Duration) string {
-	return fmt.Sprintf("%.0f ms", float64(d.Microseconds())/1000)
-}
-
-func dirSize(dir string) int64 {
-	var n int64
-	filepath.Walk(dir, func(_ string, info os.FileInfo, err error) error {
-		if err == nil && !info.IsDir() {
-			n += info.Size()
-		}
-		return nil
-	})
-	return n
-}
-
-// cpuModel returns the first "model name" of /proc/cpuinfo, or "unknown".
-func cpuModel() string {
-	text, err := os.ReadFile("/proc/cpuinfo")
-	if err != nil {
-		return "unknown"
-	}
-	for _, line := range strings.Split(string(text), "\n") {
-		key, value, ok := strings.Cut(line, ":")
-		if ok && strings.TrimSpace(key) == "model name" {
-			return strings.TrimSpace(value)
-		}
-	}
-	return "unknown"
 }

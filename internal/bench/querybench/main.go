@@ -19,7 +19,6 @@ import (
 	"log"
 	"net/netip"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -29,6 +28,7 @@ import (
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/flowq/flowq/convert"
+	"github.com/flowq/flowq/internal/bench/benchkit"
 	"github.com/flowq/flowq/internal/dataset"
 	"github.com/flowq/flowq/internal/sample"
 	"github.com/flowq/flowq/query"
@@ -51,7 +51,7 @@ func main() {
 
 func run(ctx context.Context, records, days int, dir string, runs, scalingRecords int) error {
 	fmt.Printf("# Query benchmark\n\nCommand: `go run ./internal/bench/querybench -records %d -days %d -runs %d`\n\n", records, days, runs)
-	fmt.Printf("CPU: %s, %d cores visible to Go; %s\n\n", cpuModel(), runtime.NumCPU(), runtime.Version())
+	fmt.Printf("CPU: %s, %d cores visible to Go; %s\n\n", benchkit.CPUModel(), runtime.NumCPU(), runtime.Version())
 
 	main := filepath.Join(dir, fmt.Sprintf("main-%d-%d", records, days))
 	truth, err := prepare(ctx, main, sample.Options{Days: days, RecordsPerDay: records / days, Incidents: true})
@@ -59,7 +59,7 @@ func run(ctx context.Context, records, days int, dir string, runs, scalingRecord
 		return err
 	}
 	fmt.Printf("Archive: %d records in %d objects, %.0f MB gzip; dataset: %.0f MB of Parquet.\n\n",
-		truth.Records(), truth.FlowLogObjects, float64(truth.CompressedBytes)/1e6, float64(dirSize(filepath.Join(main, "data")))/1e6)
+		truth.Records(), truth.FlowLogObjects, float64(truth.CompressedBytes)/1e6, float64(benchkit.DirSize(filepath.Join(main, "data")))/1e6)
 
 	if err := compareRaw(ctx, main, truth, runs); err != nil {
 		return err
@@ -181,7 +181,7 @@ func compareRaw(ctx context.Context, root string, truth *sample.Truth, runs int)
 		if !slices.Equal(dataRows, rawRows) {
 			return fmt.Errorf("%s: the dataset and the raw files disagree:\n%v\n%v", q.name, dataRows, rawRows)
 		}
-		fmt.Printf("| %s | %s | %s | %.0f× |\n", q.name, ms(onData), ms(onRaw), onRaw.Seconds()/onData.Seconds())
+		fmt.Printf("| %s | %s | %s | %.0f× |\n", q.name, benchkit.Ms(onData), benchkit.Ms(onRaw), onRaw.Seconds()/onData.Seconds())
 	}
 	fmt.Println()
 	return nil
@@ -249,7 +249,7 @@ func scaling(ctx context.Context, dir string, perDay, runs int) error {
 			times = append(times, time.Since(start))
 		}
 		slices.Sort(times)
-		fmt.Printf("| %d | %d | %d | %s |\n", days, len(all), files, ms(times[len(times)/2]))
+		fmt.Printf("| %d | %d | %d | %s |\n", days, len(all), files, benchkit.Ms(times[len(times)/2]))
 	}
 	fmt.Println()
 	return nil
@@ -350,37 +350,8 @@ func cidrMacroVersusUDF(ctx context.Context, runs int) error {
 		if fmt.Sprint(udfCount) != macroRows[0] {
 			return fmt.Errorf("in_cidr over %s: macro counts %s, Go function %d", family, macroRows[0], udfCount)
 		}
-		fmt.Printf("| %s | %s | %s |\n", family, ms(macro), ms(times[len(times)/2]))
+		fmt.Printf("| %s | %s | %s |\n", family, benchkit.Ms(macro), benchkit.Ms(times[len(times)/2]))
 	}
 	fmt.Println()
 	return nil
-}
-
-func ms(d time.Duration) string {
-	return fmt.Sprintf("%.0f ms", float64(d.Microseconds())/1000)
-}
-
-func dirSize(dir string) int64 {
-	var n int64
-	filepath.Walk(dir, func(_ string, info os.FileInfo, err error) error {
-		if err == nil && !info.IsDir() {
-			n += info.Size()
-		}
-		return nil
-	})
-	return n
-}
-
-// cpuModel returns the "Model name" line of lscpu, or "unknown".
-func cpuModel() string {
-	out, err := exec.Command("lscpu").Output()
-	if err != nil {
-		return "unknown"
-	}
-	for _, line := range strings.Split(string(out), "\n") {
-		if name, ok := strings.CutPrefix(line, "Model name:"); ok {
-			return strings.TrimSpace(name)
-		}
-	}
-	return "unknown"
 }
